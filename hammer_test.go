@@ -1,0 +1,182 @@
+package workerpool_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed761c1f22/workerpool"
+)
+
+// hammerJob records what happened to it; some of them panic.
+type hammerJob struct {
+	panics    bool
+	accepted  atomic.Int32 // set by the test when a queuing call accepted it
+	runs      atomic.Int32
+	retrieved atomic.Int32
+}
+
+func (j *hammerJob) Run() {
+	j.runs.Add(1)
+	if j.panics {
+		panic("hammer")
+	}
+}
+
+func hammer(t *testing.T, workers, buf int, queueFinished bool) {
+	t.Run(fmt.Sprintf("workers=%d/buf=%d/finished=%v", workers, buf, queueFinished), func(t *testing.T) {
+		ignorePanics := workerpool.WithPanicHandler(func(workerpool.Job, any, []byte) {})
+		p := newPool[*hammerJob](t, workers, buf, queueFinished, ignorePanics)
+		goroutines := runtime.GOMAXPROCS(0) * 4
+		const perProducer = 400
+		jobs := make([][]*hammerJob, goroutines)
+		for g := range jobs {
+			jobs[g] = make([]*hammerJob, perProducer)
+			for i := range jobs[g] {
+				jobs[g][i] = &hammerJob{panics: rand.IntN(20) == 0}
+			}
+		}
+
+		var wg sync.WaitGroup
+		var producersLeft atomic.Int32
+		for g := range goroutines {
+			switch g % 4 {
+			case 0, 1:
+				producersLeft.Add(1)
+				wg.Go(func() {
+					defer producersLeft.Add(-1)
+					produce(t, p, jobs[g])
+				})
+			case 2:
+				wg.Go(func() { consume(p) })
+			case 3:
+				wg.Go(func() { sample(t, p, buf, queueFinished, &producersLeft) })
+			}
+		}
+		wg.Wait()
+		require.NoError(t, p.Close())
+		for job := range p.Finished() {
+			job.retrieved.Add(1)
+		}
+
+		s := p.Stats()
+		checkInvariants(t, s, buf, queueFinished)
+		var accepted, ran, skipped uint64
+		for _, group := range jobs {
+			for _, j := range group {
+				runs, retrieved := j.runs.Load(), j.retrieved.Load()
+				require.LessOrEqual(t, runs, int32(1), "a job ran twice")
+				switch {
+				case j.accepted.Load() == 0:
+					require.Zero(t, runs, "a refused job ran")
+				case runs == 1:
+					accepted++
+					ran++
+				default:
+					accepted++
+					skipped++
+				}
+				if queueFinished {
+					require.Equal(t, runs, retrieved, "each finished job is retrieved exactly once")
+				} else {
+					require.Zero(t, retrieved)
+				}
+			}
+		}
+		assert.Equal(t, accepted, s.Queued, "Queued counts exactly the accepted jobs")
+		assert.Equal(t, ran, s.Completed, "Completed counts exactly the jobs that ran")
+		assert.Equal(t, skipped, s.Skipped, "Skipped counts exactly the accepted jobs that never ran")
+		assert.Zero(t, s.Waiting+s.Running+s.Finished)
+	})
+}
+
+// produce queues jobs through every queuing call until they are all
+// accepted or the pool refuses with ErrClosed.
+func produce(t *testing.T, p *workerpool.Pool[*hammerJob], jobs []*hammerJob) {
+	for len(jobs) > 0 {
+		var n int
+		var err error
+		switch rand.IntN(4) {
+		case 0:
+			if err = p.QueueJob(jobs[0]); err == nil {
+				n = 1
+			}
+		case 1:
+			if err = p.TryQueueJob(jobs[0]); err == nil {
+				n = 1
+			}
+		case 2:
+			n, err = p.QueueJobs(jobs[:min(len(jobs), 1+rand.IntN(16))]...)
+		case 3:
+			ctx, cancel := context.WithTimeout(context.Background(), time.Duration(rand.IntN(50))*time.Microsecond)
+			if err = p.QueueJobContext(ctx, jobs[0]); err == nil {
+				n = 1
+			}
+			cancel()
+		}
+		for _, j := range jobs[:n] {
+			j.accepted.Store(1)
+		}
+		jobs = jobs[n:]
+		switch {
+		case err == nil, errors.Is(err, workerpool.ErrQueueFull), errors.Is(err, context.DeadlineExceeded):
+		case errors.Is(err, workerpool.ErrClosed):
+			return
+		default:
+			t.Errorf("unexpected error %v", err)
+			return
+		}
+	}
+}
+
+// consume retrieves finished jobs, blocking or not, until the pool is done.
+func consume(p *workerpool.Pool[*hammerJob]) {
+	for {
+		var job *hammerJob
+		var done bool
+		if rand.IntN(2) == 0 {
+			job, done = p.GetFinished()
+		} else {
+			job, done = p.GetFinishedWait()
+		}
+		if done {
+			return
+		}
+		if job != nil {
+			job.retrieved.Add(1)
+		}
+	}
+}
+
+// sample checks the invariants on Stats snapshots and that the totals never
+// go back, and sometimes shuts the pool down early. Once every producer has
+// returned it closes the pool, so consumers see done.
+func sample(t *testing.T, p *workerpool.Pool[*hammerJob], buf int, queueFinished bool, producersLeft *atomic.Int32) {
+	var prev workerpool.Stats
+	for producersLeft.Load() > 0 {
+		s := p.Stats()
+		checkInvariants(t, s, buf, queueFinished)
+		assert.GreaterOrEqual(t, s.Completed, prev.Completed)
+		assert.GreaterOrEqual(t, s.Retrieved, prev.Retrieved)
+		assert.GreaterOrEqual(t, s.Skipped, prev.Skipped)
+		assert.GreaterOrEqual(t, s.Panicked, prev.Panicked)
+		prev = s
+		switch rand.IntN(3000) {
+		case 0:
+			assert.NoError(t, p.Close())
+		case 1:
+			assert.NoError(t, p.Stop())
+		}
+		runtime.Gosched()
+	}
+	assert.NoError(t, p.Close())
+}

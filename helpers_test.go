@@ -1,0 +1,109 @@
+package workerpool_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed761c1f22/workerpool"
+)
+
+// countJob records how often it ran.
+type countJob struct {
+	id   int
+	runs atomic.Int32
+}
+
+func (j *countJob) Run() { j.runs.Add(1) }
+
+// blockJob runs until its release channel is closed.
+type blockJob struct {
+	countJob
+	release chan struct{}
+}
+
+func newBlockJob(id int) *blockJob {
+	return &blockJob{countJob: countJob{id: id}, release: make(chan struct{})}
+}
+
+func (j *blockJob) Run() {
+	j.runs.Add(1)
+	<-j.release
+}
+
+// ctxJob is interrupted through RunContext: it runs until its context ends.
+type ctxJob struct {
+	runs   atomic.Int32
+	err    error // ctx.Err() seen when interrupted
+	marker any   // ctx.Value(markerKey{}) seen by the job
+}
+
+type markerKey struct{}
+
+func (j *ctxJob) Run() { panic("Run must not be called on a RunContext job") }
+
+func (j *ctxJob) RunContext(ctx context.Context) {
+	j.runs.Add(1)
+	j.marker = ctx.Value(markerKey{})
+	<-ctx.Done()
+	j.err = ctx.Err()
+}
+
+// panicJob panics with value when run.
+type panicJob struct {
+	countJob
+	value any
+}
+
+func (j *panicJob) Run() {
+	j.runs.Add(1)
+	panic(j.value)
+}
+
+// newPool is New that fails the test on error.
+func newPool[J workerpool.Job](t testing.TB, workers, bufferSize int, queueFinished bool, opts ...workerpool.Option) *workerpool.Pool[J] {
+	t.Helper()
+	p, err := workerpool.New[J](workers, bufferSize, queueFinished, opts...)
+	require.NoError(t, err)
+	return p
+}
+
+// checkInvariants asserts every equation of the Stats contract on one snapshot.
+func checkInvariants(t testing.TB, s workerpool.Stats, bufferSize int, queueFinished bool) {
+	t.Helper()
+	assert.Equal(t, s.Queued, uint64(s.Waiting)+uint64(s.Running)+s.Completed+s.Skipped,
+		"Queued == Waiting + Running + Completed + Skipped: %+v", s)
+	if queueFinished {
+		assert.Equal(t, s.Completed, uint64(s.Finished)+s.Retrieved, "Completed == Finished + Retrieved: %+v", s)
+	} else {
+		assert.Zero(t, s.Finished, "Finished without queueFinished: %+v", s)
+		assert.Zero(t, s.Retrieved, "Retrieved without queueFinished: %+v", s)
+	}
+	assert.GreaterOrEqual(t, s.Running, 0, "%+v", s)
+	assert.LessOrEqual(t, s.Running, s.Workers, "%+v", s)
+	assert.GreaterOrEqual(t, s.Waiting, 0, "%+v", s)
+	assert.LessOrEqual(t, s.Waiting, max(bufferSize, 1), "%+v", s)
+	assert.LessOrEqual(t, s.Panicked, s.Completed, "%+v", s)
+}
+
+// goDo runs f in a goroutine and returns a flag set when f has returned.
+func goDo(f func()) *atomic.Bool {
+	var returned atomic.Bool
+	go func() {
+		f()
+		returned.Store(true)
+	}()
+	return &returned
+}
+
+// drain retrieves finished jobs until the pool is done and returns them.
+func drain[J workerpool.Job](p *workerpool.Pool[J]) []J {
+	var jobs []J
+	for job := range p.Finished() {
+		jobs = append(jobs, job)
+	}
+	return jobs
+}

@@ -1,0 +1,37 @@
+package workerpool
+
+import "context"
+
+// An Option configures a pool created by [New] or [NewWorkerPool].
+type Option interface {
+	apply(*config)
+}
+
+// config holds what the options set.
+type config struct {
+	panicHandler func(Job, any, []byte) // nil: log to the standard logger
+	ctx          context.Context        // nil: no WithContext
+	ctxSet       bool                   // WithContext was given (so a nil ctx is reported)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// WithPanicHandler sets the function called, on the worker goroutine, after a
+// job panics. It returns before the job is counted Completed and Panicked and
+// delivered to the finished queue. A handler that panics itself is recovered
+// and logged; the worker survives. A nil handler restores the default, which
+// writes the panic value and stack to the standard logger ([log.Printf]).
+func WithPanicHandler(handler func(job Job, recovered any, stack []byte)) Option {
+	return optionFunc(func(c *config) { c.panicHandler = handler })
+}
+
+// WithContext ties the pool to ctx: when ctx ends, the pool stops as if
+// [Pool.Stop] had been called, promptly but not necessarily before the next
+// queuing call returns. The context passed to RunContext jobs is derived from
+// ctx, so it carries ctx's values and ends with it. A nil ctx makes [New]
+// return an error.
+func WithContext(ctx context.Context) Option {
+	return optionFunc(func(c *config) { c.ctx, c.ctxSet = ctx, true })
+}

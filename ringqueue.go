@@ -1,0 +1,54 @@
+package workerpool
+
+import "github.com/gammazero/deque"
+
+// maxPrealloc caps the slots a ringQueue reserves up front, so that a huge
+// bufferSize does not allocate its whole capacity before it is used. Beyond
+// it the deque grows by doubling as jobs arrive.
+const maxPrealloc = 4096
+
+// ringQueue is a bounded FIFO of jobs over a ring buffer ([deque.Deque]).
+//
+// It is not safe for concurrent use; it is guarded by the pool's mutex.
+// Its capacity is set once by newRingQueue. Popped slots are zeroed by the
+// deque, so a job that left the queue can be garbage collected.
+type ringQueue[J any] struct {
+	buf   deque.Deque[J] // the jobs in FIFO order; buf.Len() <= limit
+	limit int            // capacity, fixed at construction
+}
+
+// newRingQueue returns an empty queue that holds at most limit jobs.
+func newRingQueue[J any](limit int) *ringQueue[J] {
+	q := &ringQueue[J]{limit: limit}
+	// With the base capacity set, the deque never shrinks below it, so a
+	// queue that cycles within min(limit, maxPrealloc) jobs allocates once.
+	q.buf.SetBaseCap(min(limit, maxPrealloc))
+	return q
+}
+
+// Len returns the number of jobs in the queue.
+func (q *ringQueue[J]) Len() int { return q.buf.Len() }
+
+// Room returns how many more jobs the queue can take.
+func (q *ringQueue[J]) Room() int { return q.limit - q.buf.Len() }
+
+// Push appends job at the back. The caller must have checked Room() > 0.
+func (q *ringQueue[J]) Push(job J) {
+	if q.buf.Len() >= q.limit {
+		panic("workerpool: ringQueue overflow") // a broken invariant, never user input
+	}
+	q.buf.PushBack(job)
+}
+
+// Pop removes and returns the job at the front. The caller must have checked Len() > 0.
+func (q *ringQueue[J]) Pop() J { return q.buf.PopFront() }
+
+// PopBack removes and returns the job at the back. The caller must have checked Len() > 0.
+func (q *ringQueue[J]) PopBack() J { return q.buf.PopBack() }
+
+// Clear removes every job, zeroing its slot, and returns how many there were.
+func (q *ringQueue[J]) Clear() int {
+	n := q.buf.Len()
+	q.buf.Clear()
+	return n
+}
