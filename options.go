@@ -29,9 +29,9 @@ func WithPanicHandler(handler func(job Job, recovered any, stack []byte)) Option
 
 // WithContext ties the pool to ctx: when ctx ends, the pool stops as if
 // [Pool.Stop] had been called, promptly but not necessarily before the next
-// queuing call returns. The context passed to RunContext jobs is derived from
-// ctx, so it carries ctx's values and ends with it. A nil ctx makes [New]
-// return an error.
+// queuing call returns. The context passed to RunContext jobs carries ctx's
+// values (not its deadline) and is cancelled by that Stop. A nil ctx makes
+// [New] return an error.
 func WithContext(ctx context.Context) Option {
 	return optionFunc(func(c *config) { c.ctx, c.ctxSet = ctx, true })
 }

@@ -117,7 +117,10 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 		intake:        newRingQueue[J](max(bufferSize, 1)),
 		finished:      newRingQueue[J](finishedLimit(workers, bufferSize)),
 	}
-	p.ctx, p.cancel = context.WithCancel(parent)
+	// Jobs see parent's values, but their context ends only through cancel,
+	// which Stop calls after skipping the waiting jobs: so when parent ends,
+	// no job can start between the interruption and the Stop it triggers.
+	p.ctx, p.cancel = context.WithCancel(context.WithoutCancel(parent))
 	for _, c := range []*sync.Cond{&p.hasJob, &p.hasRoom, &p.hasFinished, &p.canRelease, &p.isIdle} {
 		c.L = &p.mu
 	}
