@@ -1,0 +1,28 @@
+GO ?= go
+FUZZTIME ?= 30s
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
+
+.PHONY: test
+test: ## Vet, then run every test with the race detector
+	$(GO) vet ./...
+	$(GO) test -race ./...
+
+.PHONY: cover
+cover: ## Run the tests with coverage and print the per-function summary
+	$(GO) test -race -coverprofile=cover.out ./...
+	$(GO) tool cover -func=cover.out
+
+.PHONY: lint
+lint: ## Check gofmt, go vet and that go.mod/go.sum are tidy
+	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) mod tidy -diff
+
+.PHONY: example
+example: ## Run the demo pipeline
+	$(GO) run ./example

@@ -1,0 +1,74 @@
+/*
+Package workerpool provides a pool of a fixed number of worker goroutines that
+run queued jobs, with bounded intake and finished queues and counters that
+always add up.
+
+A [Job] is self-contained: it has a Run method and keeps its own results and
+errors. Jobs are queued with [Pool.QueueJob] (or [Pool.TryQueueJob],
+[Pool.QueueJobContext], [Pool.QueueJobs]), run by the workers in FIFO order,
+and, if the pool was created with queueFinished, collected afterwards with
+[Pool.GetFinished], [Pool.GetFinishedWait] or [Pool.Finished]. Use it for
+recurring parallel work that must start fast, to cap how much CPU runs at
+once, or as a buffered pipeline: intake → buffer → processing → buffer → output.
+
+# Concurrency model
+
+A pool has two bounded FIFO ring buffers, the intake queue and the finished
+queue, and one [sync.Mutex] that guards both queues and every counter. Waiting
+is done on [sync.Cond]s tied to that mutex, one per predicate: workers wait
+for a job, producers for room, consumers for a finished job, workers holding a
+finished job for room in the finished queue, and [Pool.WaitIdle] for the pool
+to become idle. Every wait is a loop on its predicate. Calls that take a
+context register a [context.AfterFunc] that Broadcasts the Cond, so a waiter
+wakes up when its context ends.
+
+# Why Conds rather than channels
+
+With channels, a job moving from a channel to a worker and a counter saying so
+are two separate events, and a reader can always see one without the other:
+that is why pools built on channels cannot report consistent numbers. Here
+every queue move and every counter update happen in one critical section, so
+[Pool.Stats] is an exact snapshot. One lock also makes the shutdown races
+simple to reason about: Close, Stop and every waiter see the same state.
+
+# Shutdown
+
+[Pool.Close] refuses new jobs and lets the workers run every waiting job.
+[Pool.Stop] refuses new jobs, drops the waiting ones (counted Skipped),
+cancels the context of running RunContext jobs and lets running jobs finish.
+Both return at once, wake every blocked queuing caller with [ErrClosed], and
+may be called any number of times in any order. The finished queue stays
+readable afterwards, but no longer blocks the workers, so every worker
+goroutine exits once the last job has run, whether or not anyone retrieves the
+finished jobs.
+
+A pool is done when it can never produce another finished job: it is closed
+or stopped, no job is waiting or running, and the finished queue is empty.
+[Pool.GetFinished] and [Pool.GetFinishedWait] report done, and [Pool.Finished]
+ends there. Without queueFinished, GetFinishedWait just waits for done.
+
+# Exact counters
+
+[Pool.Stats] returns [Stats], whose numbers satisfy at every instant
+
+	Queued    == Waiting + Running + Completed + Skipped
+	Completed == Finished + Retrieved   (with queueFinished)
+	0 <= Running <= Workers
+
+An accepted job is run exactly once or counted Skipped by Stop: never lost,
+never run twice. A job that panics counts as Completed and Panicked; the panic
+is given to the [WithPanicHandler] handler or logged, and the worker lives on.
+
+# Choosing bufferSize
+
+bufferSize is the capacity of the intake queue and of the finished queue.
+While nobody drains the finished queue, an open pool holds at most
+2*bufferSize + workers jobs (each worker may hold one finished job while the
+finished queue is full); the next QueueJob blocks. A small buffer keeps
+producers in step with the workers; a larger one (a few times workers, or
+more for very short jobs) lets producers and consumers run in bursts without
+blocking. bufferSize 0 gives unbuffered-channel semantics: QueueJob returns
+once a worker has taken the job, and a finished job is handed over only when a
+consumer takes it.
+*/
+package workerpool

@@ -1,0 +1,155 @@
+// Command example runs a hashing pipeline through a workerpool and shows its
+// live Stats while it runs: producers generate data blocks, the workers hash
+// them, and a consumer writes out the digests in bursts, now slower and now
+// faster than they are made, so the queues fill up and drain. Every line checks that the
+// counters add up. The first run ends with Close (every queued block is
+// hashed), the second with Stop (the waiting blocks are skipped).
+package main
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/seed761c1f22/workerpool"
+)
+
+const (
+	producers = 4
+	blockSize = 128 << 10 // bytes hashed per job
+	bufSize   = 32        // intake and finished queue capacity
+)
+
+// hashJob hashes one generated data block; the result stays in the job.
+type hashJob struct {
+	producer, seq int
+	data          []byte
+	sum           [sha256.Size]byte
+}
+
+func (j *hashJob) Run() { j.sum = sha256.Sum256(j.data) }
+
+func main() {
+	workers := runtime.NumCPU()
+	fmt.Printf("workerpool demo: %d producers, %d workers, buffers of %d, %d KiB blocks\n",
+		producers, workers, bufSize, blockSize>>10)
+	fmt.Printf("(finished can reach %d: %d queued plus one held by each worker while the queue is full)\n\n",
+		bufSize+workers, bufSize)
+
+	fmt.Println("Run 1: each producer queues 400 blocks, then Close: every queued block is hashed.")
+	run(workers, 400, 0)
+
+	fmt.Println("\nRun 2: producers queue without end; Stop after 1.5 s: waiting blocks are skipped.")
+	run(workers, -1, 1500*time.Millisecond)
+}
+
+// run pushes blocks through a fresh pool. perProducer < 0 means without end;
+// stopAfter > 0 stops the pool after that long, otherwise it is closed once
+// the producers are done.
+func run(workers, perProducer int, stopAfter time.Duration) {
+	pool, err := workerpool.New[*hashJob](workers, bufSize, true)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	start := time.Now()
+	stopView := liveView(pool)
+
+	var wg sync.WaitGroup
+	for p := range producers {
+		wg.Go(func() { produce(pool, p, perProducer) })
+	}
+	if stopAfter > 0 {
+		time.AfterFunc(stopAfter, func() { _ = pool.Stop() })
+	} else {
+		go func() {
+			wg.Wait()
+			_ = pool.Close()
+		}()
+	}
+
+	// The consumer: write out each digest, in bursts: for 250 ms it is slower
+	// than the workers (the queues fill up), for the next 250 ms faster.
+	var digest [sha256.Size]byte
+	for job := range pool.Finished() {
+		for i := range digest {
+			digest[i] ^= job.sum[i]
+		}
+		if time.Since(start)/(250*time.Millisecond)%2 == 0 {
+			time.Sleep(500 * time.Microsecond)
+		}
+	}
+	wg.Wait()
+	stopView()
+
+	s := pool.Stats()
+	fmt.Printf("done in %v: queued %d = completed %d + skipped %d; retrieved %d; xor of digests %x…\n",
+		time.Since(start).Round(time.Millisecond), s.Queued, s.Completed, s.Skipped, s.Retrieved, digest[:6])
+}
+
+// produce generates blocks and queues them until it has queued n (n < 0: no
+// limit) or the pool refuses them.
+func produce(pool *workerpool.Pool[*hashJob], producer, n int) {
+	rng := rand.New(rand.NewPCG(uint64(producer), 42))
+	for seq := 0; n < 0 || seq < n; seq++ {
+		data := make([]byte, blockSize)
+		for i := 0; i < len(data); i += 8 {
+			v := rng.Uint64()
+			for b := range 8 {
+				data[i+b] = byte(v >> (8 * b))
+			}
+		}
+		if err := pool.QueueJob(&hashJob{producer: producer, seq: seq, data: data}); err != nil {
+			return // workerpool.ErrClosed: the pool was stopped
+		}
+	}
+}
+
+// liveView prints a one-line Stats view every 100 ms, in place on a terminal,
+// until the returned function is called.
+func liveView(pool *workerpool.Pool[*hashJob]) (stop func()) {
+	fi, _ := os.Stdout.Stat()
+	terminal := fi != nil && fi.Mode()&os.ModeCharDevice != 0
+	ticker := time.NewTicker(100 * time.Millisecond)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for tick := 0; ; tick++ {
+			select {
+			case <-done:
+				if terminal {
+					fmt.Printf("\r%s\n", statsLine(pool.Stats()))
+				}
+				return
+			case <-ticker.C:
+				switch {
+				case terminal:
+					fmt.Printf("\r%s", statsLine(pool.Stats()))
+				case tick%3 == 0:
+					fmt.Println(statsLine(pool.Stats()))
+				}
+			}
+		}
+	})
+	return func() {
+		ticker.Stop()
+		close(done)
+		wg.Wait()
+	}
+}
+
+// statsLine formats one snapshot and checks that it adds up.
+func statsLine(s workerpool.Stats) string {
+	ok := "✓"
+	if s.Queued != uint64(s.Waiting)+uint64(s.Running)+s.Completed+s.Skipped ||
+		s.Completed != uint64(s.Finished)+s.Retrieved {
+		ok = "✗ counters do not add up"
+	}
+	return fmt.Sprintf("waiting %3d | running %d | finished %3d | retrieved %5d | queued %5d = %d+%d+%d+%d %s",
+		s.Waiting, s.Running, s.Finished, s.Retrieved,
+		s.Queued, s.Waiting, s.Running, s.Completed, s.Skipped, ok)
+}
