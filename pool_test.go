@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log"
+	"runtime"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -993,4 +994,73 @@ func TestHammer(t *testing.T) {
 			hammer(t, cfg.workers, cfg.buf, queueFinished)
 		}
 	}
+}
+
+func TestPanic_HandlerThatPanicsIsRecovered(t *testing.T) {
+	var buf bytes.Buffer
+	prev := log.Writer()
+	log.SetOutput(&buf)
+	defer log.SetOutput(prev)
+	synctest.Test(t, func(t *testing.T) {
+		handler := func(workerpool.Job, any, []byte) { panic("handler broke") }
+		p := newPool[workerpool.Job](t, 1, 2, true, workerpool.WithPanicHandler(handler))
+		bad, good := &panicJob{value: "boom"}, &countJob{}
+		_, err := p.QueueJobs(bad, good)
+		require.NoError(t, err)
+		require.NoError(t, p.Close())
+		assert.Equal(t, []workerpool.Job{bad, good}, drain(p), "the worker survives its handler")
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: 2, Retrieved: 2, Panicked: 1}, p.Stats())
+	})
+	assert.Contains(t, buf.String(), "handler broke")
+}
+
+func TestPanic_NilValueCountsAsPanic(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var got any
+		handler := func(_ workerpool.Job, recovered any, _ []byte) { got = recovered }
+		p := newPool[*panicJob](t, 1, 1, false, workerpool.WithPanicHandler(handler))
+		require.NoError(t, p.QueueJob(&panicJob{value: nil}))
+		require.NoError(t, p.Close())
+		p.GetFinishedWait()
+		var nilErr *runtime.PanicNilError
+		assert.ErrorAs(t, got.(error), &nilErr)
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Completed: 1, Panicked: 1}, p.Stats())
+	})
+}
+
+// goexitJob calls runtime.Goexit, which would end a worker goroutine.
+type goexitJob struct{ countJob }
+
+func (j *goexitJob) Run() {
+	j.runs.Add(1)
+	runtime.Goexit()
+}
+
+func TestGoexitJob_WorkerIsReplaced(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool[workerpool.Job](t, 1, 4, true)
+		exits, after := &goexitJob{}, &countJob{}
+		_, err := p.QueueJobs(exits, &goexitJob{}, after)
+		require.NoError(t, err)
+		require.NoError(t, p.Close())
+		got := drain(p)
+		require.Len(t, got, 3, "the jobs after a Goexit still run on a replacement worker")
+		assert.Same(t, after, got[2])
+		assert.EqualValues(t, 1, exits.runs.Load())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 3, Completed: 3, Retrieved: 3}, p.Stats())
+	})
+}
+
+// valueJob is a job passed by value: it is never nil.
+type valueJob struct{ n int }
+
+func (valueJob) Run() {}
+
+func TestQueueJob_ValueJobsAreNotNil(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool[valueJob](t, 1, 1, true)
+		require.NoError(t, p.QueueJob(valueJob{n: 7}))
+		require.NoError(t, p.Close())
+		assert.Equal(t, []valueJob{{n: 7}}, drain(p))
+	})
 }
