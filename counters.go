@@ -8,7 +8,7 @@ package workerpool
 //	Queued    == Waiting + Running + Completed + Skipped
 //	Completed == Finished + Retrieved   (with queueFinished; otherwise Finished == Retrieved == 0)
 //	0 <= Running <= Workers
-//	Waiting <= bufferSize               (when bufferSize >= 1; with bufferSize 0, Waiting <= 1)
+//	Waiting <= bufferSize               (when bufferSize >= 1; with bufferSize 0, Waiting <= 1: see [Pool.TryQueueJob])
 type Stats struct {
 	Workers   int    // worker goroutines the pool was created with
 	Queued    uint64 // jobs accepted since the pool was created
@@ -31,7 +31,7 @@ type Stats struct {
 //	completed == finished.Len() + retrieved   (queueFinished; else retrieved == 0)
 //	0 <= running <= workers
 type counters struct {
-	queued    uint64 // accepted jobs; a bufferSize 0 handoff withdrawn by its context is uncounted
+	queued    uint64 // accepted jobs
 	running   int    // jobs taken from intake whose Run has not returned
 	completed uint64 // jobs whose Run returned (or panicked, or called runtime.Goexit)
 	retrieved uint64 // finished jobs handed to a caller

@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"runtime/debug"
 	"sync"
+
+	"github.com/gammazero/deque"
 )
 
 // Errors returned by the queuing calls. Match them with [errors.Is].
@@ -59,9 +61,16 @@ type Pool[J Job] struct {
 	mu sync.Mutex // guards the fields below
 
 	// intake holds accepted jobs not yet started: Waiting == intake.Len().
-	// Its limit is max(bufferSize, 1); with bufferSize 0 the one slot is a
-	// handoff the queuing caller waits on until a worker takes the job.
+	// Queuing calls fill it up to bufferSize; its limit is max(bufferSize, 1)
+	// so that, with bufferSize 0, TryQueueJob can leave a job for an idle worker.
 	intake *ringQueue[J]
+	// blocked holds, oldest first, the queuing calls waiting for room, each
+	// with a job not yet accepted (not counted). It is non-empty only while
+	// intake holds bufferSize jobs: a worker that frees a slot fills it from
+	// blocked in the same critical section (with bufferSize 0, it runs the
+	// job directly). See producer.
+	blocked deque.Deque[*producer[J]]
+	spare   []*producer[J] // producer entries for reuse
 	// finished holds jobs whose Run returned, not yet retrieved:
 	// Finished == finished.Len(). The first bufferSize of them are queued;
 	// each one beyond is held by the worker that pushed it, which waits in
@@ -69,15 +78,15 @@ type Pool[J Job] struct {
 	// pool closes. So an open pool has finished.Len() <= bufferSize+workers.
 	finished *ringQueue[J]
 
-	hasJob      sync.Cond // workers: intake non-empty, or closed
-	hasRoom     sync.Cond // producers: intake has room, a handoff was taken, or closed
+	hasJob      sync.Cond // workers: a job in intake or blocked, or closed
 	hasFinished sync.Cond // consumers: finished non-empty, or done
 	canRelease  sync.Cond // workers holding a finished job: it moved up, or closed
 	isIdle      sync.Cond // WaitIdle: intake empty and nothing running
 
-	idleWorkers int      // workers waiting on hasJob
-	closed      bool     // Close or Stop was called: no job is accepted any more
-	c           counters // totals; see counters for the invariants
+	idleWorkers   int      // workers waiting on hasJob
+	wakingWorkers int      // of idleWorkers, those signalled and not yet awake; <= idleWorkers
+	closed        bool     // Close or Stop was called: no job is accepted any more
+	c             counters // totals; see counters for the invariants
 }
 
 // New returns a pool of workers goroutines, started at once, with intake and
@@ -121,7 +130,7 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 	// which Stop calls after skipping the waiting jobs: so when parent ends,
 	// no job can start between the interruption and the Stop it triggers.
 	p.ctx, p.cancel = context.WithCancel(context.WithoutCancel(parent))
-	for _, c := range []*sync.Cond{&p.hasJob, &p.hasRoom, &p.hasFinished, &p.canRelease, &p.isIdle} {
+	for _, c := range []*sync.Cond{&p.hasJob, &p.hasFinished, &p.canRelease, &p.isIdle} {
 		c.L = &p.mu
 	}
 	if cfg.ctxSet {
@@ -151,8 +160,7 @@ func NewWorkerPool(noOfWorkers, bufferSize int, queueFinished bool, opts ...Opti
 //
 // It returns [ErrNilJob] for a nil job and [ErrClosed] if the pool is closed
 // or stopped, also when that happens while it is blocked; the job is then
-// not queued. A bufferSize 0 handoff that Close or Stop interrupts leaves the
-// job accepted: Close runs it, Stop counts it Skipped, and QueueJob returns nil.
+// not queued and not counted.
 //
 // A job may queue into its own pool, but if the intake queue is full every
 // worker can end up blocked that way: use [Pool.TryQueueJob] from jobs.
@@ -162,8 +170,8 @@ func (p *Pool[J]) QueueJob(job J) error {
 }
 
 // QueueJobContext is like [Pool.QueueJob], but returns ctx.Err() if ctx ends
-// before the job is accepted (or, with bufferSize 0, before a worker takes
-// it); the job is then not queued and not counted. If ctx has already ended
+// before the job is accepted (with bufferSize 0: before a worker takes it);
+// the job is then not queued and not counted. If ctx has already ended
 // it returns ctx.Err() at once, even when there is room.
 func (p *Pool[J]) QueueJobContext(ctx context.Context, job J) error {
 	if err := ctx.Err(); err != nil {
@@ -184,8 +192,9 @@ func (p *Pool[J]) QueueJobs(jobs ...J) (int, error) {
 
 // TryQueueJob is like [Pool.QueueJob] but never blocks: it returns
 // [ErrQueueFull] when the intake queue has no room. With bufferSize 0 there
-// is room only while a worker is idle, and TryQueueJob does not wait for that
-// worker to take the job.
+// is room only while a worker is idle and no job waits; TryQueueJob then
+// leaves the job for that worker (counted Waiting until it starts) without
+// waiting for it to be taken.
 func (p *Pool[J]) TryQueueJob(job J) error {
 	if isNil(job) {
 		return ErrNilJob
@@ -195,11 +204,13 @@ func (p *Pool[J]) TryQueueJob(job J) error {
 	switch {
 	case p.closed:
 		return ErrClosed
-	case p.intake.Room() == 0, p.bufferSize == 0 && p.idleWorkers == 0:
+	case p.bufferSize > 0 && p.roomLocked() == 0,
+		p.bufferSize == 0 && (p.intake.Len() > 0 || p.idleWorkers == 0):
 		return ErrQueueFull
 	}
-	p.pushLocked(job)
-	p.hasJob.Signal()
+	p.intake.Push(job)
+	p.c.queued++
+	p.wakeWorkersLocked()
 	return nil
 }
 
@@ -327,17 +338,16 @@ func (p *Pool[J]) Stats() Stats {
 func (p *Pool[J]) worker() {
 	p.mu.Lock()
 	for {
-		for p.intake.Len() == 0 && !p.closed {
+		for !p.hasWorkLocked() && !p.closed {
 			p.idleWorkers++
 			p.hasJob.Wait()
 			p.idleWorkers--
+			p.wakingWorkers = max(p.wakingWorkers-1, 0)
 		}
-		if p.intake.Len() == 0 {
+		if !p.hasWorkLocked() {
 			break // closed and drained
 		}
-		job := p.intake.Pop()
-		p.c.running++
-		p.signalRoomLocked()
+		job := p.takeLocked()
 
 		p.mu.Unlock()
 		panicked := p.run(job)
@@ -399,76 +409,86 @@ func (p *Pool[J]) handlePanic(job J, recovered any, stack []byte) {
 func (p *Pool[J]) enqueue(ctx context.Context, jobs ...J) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	var pr *producer[J] // this call's entry in blocked, once it had to wait
 	var w ctxWaker
-	defer w.stop()
+	defer func() {
+		w.stop()
+		if pr != nil {
+			p.recycleLocked(pr)
+		}
+	}()
 	n := 0
 	for n < len(jobs) {
-		for !p.closed && p.intake.Room() == 0 {
-			if err := w.wait(ctx, &p.hasRoom); err != nil {
-				return n, err
-			}
-		}
 		if p.closed {
 			return n, ErrClosed
 		}
-		pushed := 0
-		for ; n < len(jobs) && p.intake.Room() > 0; n++ {
-			if isNil(jobs[n]) {
-				p.signalWorkersLocked(pushed)
-				return n, ErrNilJob
-			}
-			p.pushLocked(jobs[n])
-			pushed++
+		start := n
+		for ; n < len(jobs) && p.roomLocked() > 0 && !isNil(jobs[n]); n++ {
+			p.intake.Push(jobs[n])
+			p.c.queued++
 		}
-		p.signalWorkersLocked(pushed)
-		if p.bufferSize == 0 {
-			if err := p.awaitHandoffLocked(ctx, &w); err != nil {
-				return n - 1, err
+		if n > start {
+			p.wakeWorkersLocked()
+		}
+		if n == len(jobs) {
+			break
+		}
+		if isNil(jobs[n]) {
+			return n, ErrNilJob
+		}
+		// No room: wait until a worker accepts jobs[n] on this call's behalf.
+		pr = p.offerLocked(pr, jobs[n])
+		for !pr.accepted {
+			if p.closed {
+				return n, ErrClosed // the job was never accepted; Close took pr off blocked
+			}
+			if err := w.wait(ctx, &pr.wake); err != nil {
+				p.withdrawLocked(pr)
+				return n, err
 			}
 		}
+		n++
 	}
 	return n, nil
 }
 
-// awaitHandoffLocked waits, with bufferSize 0, until a worker has taken the
-// job just pushed into the one-slot intake queue, or the pool closed. If ctx
-// ends first it withdraws and uncounts the job and returns ctx.Err().
-func (p *Pool[J]) awaitHandoffLocked(ctx context.Context, w *ctxWaker) error {
-	seq := p.c.queued // the job left intake once queued-Waiting reaches seq
-	for !p.closed && p.c.queued-uint64(p.intake.Len()) < seq {
-		if err := w.wait(ctx, &p.hasRoom); err != nil {
-			// Not taken, so it is still the only job in intake.
-			p.intake.PopBack()
-			p.c.queued--
-			p.hasRoom.Signal()
-			return err
+// takeLocked takes the next job for a worker and counts it Running. A slot it
+// frees in intake is filled at once from the longest-blocked producer.
+func (p *Pool[J]) takeLocked() J {
+	var job J
+	if p.intake.Len() > 0 {
+		job = p.intake.Pop()
+		if p.blocked.Len() > 0 && p.roomLocked() > 0 {
+			p.intake.Push(p.acceptFrontLocked())
 		}
-	}
-	return nil
-}
-
-// pushLocked appends an accepted job to the intake queue and counts it.
-func (p *Pool[J]) pushLocked(job J) {
-	p.intake.Push(job)
-	p.c.queued++
-}
-
-// signalWorkersLocked wakes up to n idle workers for n new jobs.
-func (p *Pool[J]) signalWorkersLocked(n int) {
-	for range min(n, p.idleWorkers) {
-		p.hasJob.Signal()
-	}
-}
-
-// signalRoomLocked tells producers that a job left the intake queue. With
-// bufferSize 0 both the producer waiting for its handoff and one waiting for
-// the free slot must wake, so every producer is woken.
-func (p *Pool[J]) signalRoomLocked() {
-	if p.bufferSize == 0 {
-		p.hasRoom.Broadcast()
 	} else {
-		p.hasRoom.Signal()
+		job = p.acceptFrontLocked() // bufferSize 0: straight from the producer
 	}
+	p.c.running++
+	return job
+}
+
+// wakeWorkersLocked signals idle workers: one for each job a worker can take
+// that no signalled worker is already on its way to.
+func (p *Pool[J]) wakeWorkersLocked() {
+	jobs := p.intake.Len()
+	if p.bufferSize == 0 {
+		jobs += p.blocked.Len()
+	}
+	for p.wakingWorkers < min(jobs, p.idleWorkers) {
+		p.hasJob.Signal()
+		p.wakingWorkers++
+	}
+}
+
+// hasWorkLocked reports whether a worker can take a job now.
+func (p *Pool[J]) hasWorkLocked() bool {
+	return p.intake.Len() > 0 || p.blocked.Len() > 0
+}
+
+// roomLocked returns how many more jobs queuing calls may put in intake.
+func (p *Pool[J]) roomLocked() int {
+	return p.bufferSize - p.intake.Len()
 }
 
 // completeLocked counts a job whose Run returned and, with queueFinished,
@@ -530,7 +550,7 @@ func (p *Pool[J]) closeLocked() {
 	if !p.closed {
 		p.closed = true
 		p.hasJob.Broadcast()
-		p.hasRoom.Broadcast()
+		p.rejectBlockedLocked()
 		p.canRelease.Broadcast()
 	}
 	if p.idleLocked() {

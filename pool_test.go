@@ -353,7 +353,8 @@ func TestUnbuffered_QueueJobReturnsOnceAWorkerTookTheJob(t *testing.T) {
 		returned := goDo(func() { assert.NoError(t, p.QueueJob(second)) })
 		synctest.Wait()
 		assert.False(t, returned.Load(), "no worker is free to take the job")
-		assert.Equal(t, 1, p.Stats().Waiting, "the pending handoff is the one waiting job")
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Running: 1}, p.Stats(),
+			"a job offered to a busy pool is not accepted yet")
 
 		close(first.release)
 		synctest.Wait()
@@ -385,24 +386,35 @@ func TestUnbuffered_HandoffWithdrawnWhenContextEnds(t *testing.T) {
 	})
 }
 
-func TestUnbuffered_HandoffInterruptedByStopIsSkipped(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		p := newPool[*blockJob](t, 1, 0, false)
-		running, offered := newBlockJob(0), newBlockJob(1)
-		require.NoError(t, p.QueueJob(running))
-		var err error
-		returned := goDo(func() { err = p.QueueJob(offered) })
-		synctest.Wait()
-		require.NoError(t, p.Stop())
-		synctest.Wait()
-		require.True(t, returned.Load())
-		require.NoError(t, err, "the job was accepted, then skipped")
-		close(running.release)
-		_, done := p.GetFinishedWait()
-		require.True(t, done)
-		assert.Zero(t, offered.runs.Load())
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: 1, Skipped: 1}, p.Stats())
-	})
+func TestUnbuffered_HandoffInterruptedByCloseOrStop(t *testing.T) {
+	tests := []struct {
+		name     string
+		shutdown func(p *workerpool.Pool[*blockJob]) error
+	}{
+		{"Close", (*workerpool.Pool[*blockJob]).Close},
+		{"Stop", (*workerpool.Pool[*blockJob]).Stop},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := newPool[*blockJob](t, 1, 0, false)
+				running, offered := newBlockJob(0), newBlockJob(1)
+				require.NoError(t, p.QueueJob(running))
+				var err error
+				returned := goDo(func() { err = p.QueueJob(offered) })
+				synctest.Wait()
+				require.NoError(t, tt.shutdown(p))
+				synctest.Wait()
+				require.True(t, returned.Load())
+				require.ErrorIs(t, err, workerpool.ErrClosed, "no worker took the job: it was never accepted")
+				close(running.release)
+				_, done := p.GetFinishedWait()
+				require.True(t, done)
+				assert.Zero(t, offered.runs.Load())
+				assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Completed: 1}, p.Stats())
+			})
+		})
+	}
 }
 
 func TestUnbuffered_FinishedJobHandedOverOnlyToAConsumer(t *testing.T) {
