@@ -61,8 +61,7 @@ type Pool[J Job] struct {
 	mu sync.Mutex // guards the fields below
 
 	// intake holds accepted jobs not yet started: Waiting == intake.Len().
-	// Queuing calls fill it up to bufferSize; its limit is max(bufferSize, 1)
-	// so that, with bufferSize 0, TryQueueJob can leave a job for an idle worker.
+	// It is non-empty only while no worker is idle.
 	intake *ringQueue[J]
 	// blocked holds, oldest first, the queuing calls waiting for room, each
 	// with a job not yet accepted (not counted). It is non-empty only while
@@ -78,15 +77,16 @@ type Pool[J Job] struct {
 	// pool closes. So an open pool has finished.Len() <= bufferSize+workers.
 	finished *ringQueue[J]
 
-	hasJob      sync.Cond // workers: a job in intake or blocked, or closed
 	hasFinished sync.Cond // consumers: finished non-empty, or done
 	canRelease  sync.Cond // workers holding a finished job: it moved up, or closed
 	isIdle      sync.Cond // WaitIdle: intake empty and nothing running
 
-	idleWorkers   int      // workers waiting on hasJob
-	wakingWorkers int      // of idleWorkers, those signalled and not yet awake; <= idleWorkers
-	closed        bool     // Close or Stop was called: no job is accepted any more
-	c             counters // totals; see counters for the invariants
+	// idle holds the parked workers, most recently parked last. It is
+	// non-empty only while intake and blocked are empty: a job that arrives
+	// then is handed straight to an idle worker.
+	idle   []*worker[J]
+	closed bool     // Close or Stop was called: no job is accepted any more
+	c      counters // totals; see counters for the invariants
 }
 
 // New returns a pool of workers goroutines, started at once, with intake and
@@ -123,14 +123,14 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 		bufferSize:    bufferSize,
 		queueFinished: queueFinished,
 		panicHandler:  cfg.panicHandler,
-		intake:        newRingQueue[J](max(bufferSize, 1)),
+		intake:        newRingQueue[J](bufferSize),
 		finished:      newRingQueue[J](finishedLimit(workers, bufferSize)),
 	}
 	// Jobs see parent's values, but their context ends only through cancel,
 	// which Stop calls after skipping the waiting jobs: so when parent ends,
 	// no job can start between the interruption and the Stop it triggers.
 	p.ctx, p.cancel = context.WithCancel(context.WithoutCancel(parent))
-	for _, c := range []*sync.Cond{&p.hasJob, &p.hasFinished, &p.canRelease, &p.isIdle} {
+	for _, c := range []*sync.Cond{&p.hasFinished, &p.canRelease, &p.isIdle} {
 		c.L = &p.mu
 	}
 	if cfg.ctxSet {
@@ -139,7 +139,7 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 		p.mu.Unlock()
 	}
 	for range workers {
-		go p.worker()
+		go p.work(p.newWorker())
 	}
 	return p, nil
 }
@@ -191,10 +191,8 @@ func (p *Pool[J]) QueueJobs(jobs ...J) (int, error) {
 }
 
 // TryQueueJob is like [Pool.QueueJob] but never blocks: it returns
-// [ErrQueueFull] when the intake queue has no room. With bufferSize 0 there
-// is room only while a worker is idle and no job waits; TryQueueJob then
-// leaves the job for that worker (counted Waiting until it starts) without
-// waiting for it to be taken.
+// [ErrQueueFull] when no worker is idle and the intake queue has no room.
+// With bufferSize 0 there is room only while a worker is idle.
 func (p *Pool[J]) TryQueueJob(job J) error {
 	if isNil(job) {
 		return ErrNilJob
@@ -204,13 +202,9 @@ func (p *Pool[J]) TryQueueJob(job J) error {
 	switch {
 	case p.closed:
 		return ErrClosed
-	case p.bufferSize > 0 && p.roomLocked() == 0,
-		p.bufferSize == 0 && (p.intake.Len() > 0 || p.idleWorkers == 0):
+	case !p.acceptLocked(job):
 		return ErrQueueFull
 	}
-	p.intake.Push(job)
-	p.c.queued++
-	p.wakeWorkersLocked()
 	return nil
 }
 
@@ -335,34 +329,65 @@ func (p *Pool[J]) Stats() Stats {
 // must neither kill a worker, which would silently shrink the pool, nor
 // crash the program, nor leave the counters short of a job. Jobs that want
 // the panic to crash the program can re-panic in a goroutine of their own.
-func (p *Pool[J]) worker() {
+func (p *Pool[J]) work(w *worker[J]) {
 	p.mu.Lock()
 	for {
-		for !p.hasWorkLocked() && !p.closed {
-			p.idleWorkers++
-			p.hasJob.Wait()
-			p.idleWorkers--
-			p.wakingWorkers = max(p.wakingWorkers-1, 0)
-		}
-		if !p.hasWorkLocked() {
+		job, ok := p.nextJobLocked(w)
+		if !ok {
 			break // closed and drained
 		}
-		job := p.takeLocked()
-
 		p.mu.Unlock()
-		panicked := p.run(job)
+		panicked := p.run(w, job)
 		p.mu.Lock()
-
 		p.completeLocked(job, panicked)
 	}
 	p.mu.Unlock()
+}
+
+// A worker is the state of one worker goroutine that others need to reach:
+// while it is parked in idle, a job can be handed to it directly.
+type worker[J Job] struct {
+	wake     sync.Cond // L is the pool's mu; signalled when a job is handed over or the pool closes
+	job      J         // the job handed over, valid while assigned
+	assigned bool      // a job was handed over and the worker has not picked it up yet
+}
+
+// newWorker returns the state for a new worker goroutine.
+func (p *Pool[J]) newWorker() *worker[J] {
+	w := &worker[J]{}
+	w.wake.L = &p.mu
+	return w
+}
+
+// nextJobLocked returns the next job for worker w, counted Running: the
+// front of intake or, with bufferSize 0, a blocked producer's job. With none,
+// w parks in idle until a job is handed to it. It reports false once the pool
+// is closed and no job is left.
+func (p *Pool[J]) nextJobLocked(w *worker[J]) (job J, ok bool) {
+	for {
+		if p.intake.Len() > 0 || p.blocked.Len() > 0 {
+			return p.takeLocked(), true
+		}
+		if p.closed {
+			return job, false
+		}
+		p.idle = append(p.idle, w)
+		for !w.assigned && !p.closed {
+			w.wake.Wait()
+		}
+		if w.assigned {
+			job, w.job, w.assigned = w.job, job, false
+			return job, true
+		}
+		// Closed: closeLocked took w off idle.
+	}
 }
 
 // run calls the job's RunContext or Run and reports whether it panicked; the
 // panic is recovered and handled. If the job calls runtime.Goexit, which ends
 // this goroutine once its deferred calls have run, run completes the job and
 // starts a replacement worker, so the pool keeps its size.
-func (p *Pool[J]) run(job J) (panicked bool) {
+func (p *Pool[J]) run(w *worker[J], job J) (panicked bool) {
 	returned := false
 	defer func() {
 		if returned {
@@ -378,7 +403,7 @@ func (p *Pool[J]) run(job J) (panicked bool) {
 		p.mu.Lock()
 		p.completeLocked(job, false)
 		p.mu.Unlock()
-		go p.worker()
+		go p.work(w)
 	}()
 	if cj, ok := any(job).(contextJob); ok {
 		cj.RunContext(p.ctx)
@@ -422,13 +447,8 @@ func (p *Pool[J]) enqueue(ctx context.Context, jobs ...J) (int, error) {
 		if p.closed {
 			return n, ErrClosed
 		}
-		start := n
-		for ; n < len(jobs) && p.roomLocked() > 0 && !isNil(jobs[n]); n++ {
-			p.intake.Push(jobs[n])
-			p.c.queued++
-		}
-		if n > start {
-			p.wakeWorkersLocked()
+		for n < len(jobs) && !isNil(jobs[n]) && p.acceptLocked(jobs[n]) {
+			n++
 		}
 		if n == len(jobs) {
 			break
@@ -468,22 +488,26 @@ func (p *Pool[J]) takeLocked() J {
 	return job
 }
 
-// wakeWorkersLocked signals idle workers: one for each job a worker can take
-// that no signalled worker is already on its way to.
-func (p *Pool[J]) wakeWorkersLocked() {
-	jobs := p.intake.Len()
-	if p.bufferSize == 0 {
-		jobs += p.blocked.Len()
+// acceptLocked accepts job, counting it Queued, if a worker is idle (the job
+// is handed to it and counts as Running at once) or intake has room. It
+// reports false, changing nothing, if neither.
+func (p *Pool[J]) acceptLocked(job J) bool {
+	if n := len(p.idle); n > 0 {
+		w := p.idle[n-1] // the most recently parked worker: its caches are warmest
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
+		w.job, w.assigned = job, true
+		p.c.queued++
+		p.c.running++
+		w.wake.Signal()
+		return true
 	}
-	for p.wakingWorkers < min(jobs, p.idleWorkers) {
-		p.hasJob.Signal()
-		p.wakingWorkers++
+	if p.roomLocked() > 0 {
+		p.intake.Push(job)
+		p.c.queued++
+		return true
 	}
-}
-
-// hasWorkLocked reports whether a worker can take a job now.
-func (p *Pool[J]) hasWorkLocked() bool {
-	return p.intake.Len() > 0 || p.blocked.Len() > 0
+	return false
 }
 
 // roomLocked returns how many more jobs queuing calls may put in intake.
@@ -549,7 +573,11 @@ func (p *Pool[J]) waitFinished(ctx context.Context) (job J, done bool, err error
 func (p *Pool[J]) closeLocked() {
 	if !p.closed {
 		p.closed = true
-		p.hasJob.Broadcast()
+		for i, w := range p.idle {
+			w.wake.Signal()
+			p.idle[i] = nil
+		}
+		p.idle = p.idle[:0]
 		p.rejectBlockedLocked()
 		p.canRelease.Broadcast()
 	}

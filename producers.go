@@ -31,9 +31,6 @@ func (p *Pool[J]) offerLocked(pr *producer[J], job J) *producer[J] {
 	}
 	pr.job, pr.accepted = job, false
 	p.blocked.PushBack(pr)
-	if p.bufferSize == 0 {
-		p.wakeWorkersLocked() // the job goes straight to a worker
-	}
 	return pr
 }
 
