@@ -26,3 +26,13 @@ lint: ## Check gofmt, go vet and that go.mod/go.sum are tidy
 .PHONY: example
 example: ## Run the demo pipeline
 	$(GO) run ./example
+
+BENCH ?= .
+BENCHTIME ?= 200ms
+COUNT ?= 10
+BENCHSTAT = $(GO) run golang.org/x/perf/cmd/benchstat@latest
+
+.PHONY: bench
+bench: ## Run the benchmarks (COUNT=10 times) and compare impl=cond with impl=chan and serial in benchstat
+	$(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -benchtime=$(BENCHTIME) -count=$(COUNT) . | tee bench.txt
+	$(BENCHSTAT) -col /impl bench.txt

@@ -72,13 +72,16 @@ type Pool[J Job] struct {
 	spare   []*producer[J] // producer entries for reuse
 	// finished holds jobs whose Run returned, not yet retrieved:
 	// Finished == finished.Len(). The first bufferSize of them are queued;
-	// each one beyond is held by the worker that pushed it, which waits in
-	// completeLocked until its job moves up into the first bufferSize or the
-	// pool closes. So an open pool has finished.Len() <= bufferSize+workers.
+	// for each one beyond, a worker is held in holders, so an open pool has
+	// finished.Len() <= bufferSize+workers.
 	finished *ringQueue[J]
+	// holders are the workers that pushed a finished job while the finished
+	// queue was full, oldest first: while the pool is open,
+	// holders.Len() == max(0, finished.Len()-bufferSize). Each retrieval
+	// releases the oldest; Close and Stop release them all.
+	holders deque.Deque[*worker[J]]
 
 	hasFinished sync.Cond // consumers: finished non-empty, or done
-	canRelease  sync.Cond // workers holding a finished job: it moved up, or closed
 	isIdle      sync.Cond // WaitIdle: intake empty and nothing running
 
 	// idle holds the parked workers, most recently parked last. It is
@@ -130,7 +133,7 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 	// which Stop calls after skipping the waiting jobs: so when parent ends,
 	// no job can start between the interruption and the Stop it triggers.
 	p.ctx, p.cancel = context.WithCancel(context.WithoutCancel(parent))
-	for _, c := range []*sync.Cond{&p.hasFinished, &p.canRelease, &p.isIdle} {
+	for _, c := range []*sync.Cond{&p.hasFinished, &p.isIdle} {
 		c.L = &p.mu
 	}
 	if cfg.ctxSet {
@@ -339,17 +342,20 @@ func (p *Pool[J]) work(w *worker[J]) {
 		p.mu.Unlock()
 		panicked := p.run(w, job)
 		p.mu.Lock()
-		p.completeLocked(job, panicked)
+		p.completeLocked(w, job, panicked)
 	}
 	p.mu.Unlock()
 }
 
 // A worker is the state of one worker goroutine that others need to reach:
-// while it is parked in idle, a job can be handed to it directly.
+// while it is parked in idle, a job can be handed to it directly; while it
+// is held in holders, a retrieval releases it. Each worker waits on its own
+// Cond, so every wake-up reaches the one goroutine that can use it.
 type worker[J Job] struct {
-	wake     sync.Cond // L is the pool's mu; signalled when a job is handed over or the pool closes
+	wake     sync.Cond // L is the pool's mu; signalled when assigned or holding changes, or the pool closes
 	job      J         // the job handed over, valid while assigned
-	assigned bool      // a job was handed over and the worker has not picked it up yet
+	assigned bool      // parked in idle, a job was handed over and not yet picked up
+	holding  bool      // in holders, waiting for room for its finished job
 }
 
 // newWorker returns the state for a new worker goroutine.
@@ -401,7 +407,7 @@ func (p *Pool[J]) run(w *worker[J], job J) (panicked bool) {
 			return
 		}
 		p.mu.Lock()
-		p.completeLocked(job, false)
+		p.completeLocked(w, job, false)
 		p.mu.Unlock()
 		go p.work(w)
 	}()
@@ -515,9 +521,9 @@ func (p *Pool[J]) roomLocked() int {
 	return p.bufferSize - p.intake.Len()
 }
 
-// completeLocked counts a job whose Run returned and, with queueFinished,
-// puts it on the finished queue, holding it while the queue is full.
-func (p *Pool[J]) completeLocked(job J, panicked bool) {
+// completeLocked counts a job whose Run returned on worker w and, with
+// queueFinished, puts it on the finished queue, holding w while the queue is full.
+func (p *Pool[J]) completeLocked(w *worker[J], job J, panicked bool) {
 	p.c.running--
 	p.c.completed++
 	if panicked {
@@ -534,21 +540,29 @@ func (p *Pool[J]) completeLocked(job J, panicked bool) {
 	}
 	p.finished.Push(job)
 	p.hasFinished.Signal()
-	// Hold the job until it is one of the first bufferSize finished jobs.
-	seq := p.c.completed // the job's position, counted from the first ever finished
-	for !p.closed && p.c.retrieved+uint64(p.bufferSize) < seq {
-		p.canRelease.Wait()
+	if !p.closed && p.finished.Len() > p.bufferSize {
+		w.holding = true
+		p.holders.PushBack(w)
+		for w.holding {
+			w.wake.Wait()
+		}
 	}
 }
 
 // popFinishedLocked removes and counts the front finished job, releasing a
 // worker that holds a job if one exists.
 func (p *Pool[J]) popFinishedLocked() J {
-	if p.finished.Len() > p.bufferSize {
-		p.canRelease.Broadcast() // tickets are per job: wake them all to find the one
+	if p.holders.Len() > 0 {
+		p.releaseLocked(p.holders.PopFront())
 	}
 	p.c.retrieved++
 	return p.finished.Pop()
+}
+
+// releaseLocked lets a worker held in completeLocked go on.
+func (p *Pool[J]) releaseLocked(w *worker[J]) {
+	w.holding = false
+	w.wake.Signal()
 }
 
 // waitFinished is GetFinishedWait with a context.
@@ -579,7 +593,9 @@ func (p *Pool[J]) closeLocked() {
 		}
 		p.idle = p.idle[:0]
 		p.rejectBlockedLocked()
-		p.canRelease.Broadcast()
+		for p.holders.Len() > 0 {
+			p.releaseLocked(p.holders.PopFront())
+		}
 	}
 	if p.idleLocked() {
 		p.isIdle.Broadcast()
