@@ -36,3 +36,9 @@ BENCHSTAT = $(GO) run golang.org/x/perf/cmd/benchstat@latest
 bench: ## Run the benchmarks (COUNT=10 times) and compare impl=cond with impl=chan and serial in benchstat
 	$(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -benchtime=$(BENCHTIME) -count=$(COUNT) . | tee bench.txt
 	$(BENCHSTAT) -col /impl bench.txt
+
+.PHONY: bench-peers
+bench-peers: ## Check the peer adapters, then benchmark cond and chan against ants, pond, gammazero/workerpool, errgroup and a goroutine per job
+	cd internal/peerbench && $(GO) test -run=Adapter .
+	cd internal/peerbench && $(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -benchtime=$(BENCHTIME) -count=$(COUNT) . | tee ../../bench-peers.txt
+	$(BENCHSTAT) -col /impl bench-peers.txt

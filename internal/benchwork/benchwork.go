@@ -3,8 +3,8 @@
 // measured on the same work.
 package benchwork
 
-// Batch is the number of jobs one benchmark iteration pushes through a fresh pool.
-const Batch = 4096
+// BatchSize is the number of jobs one benchmark iteration pushes through a fresh pool.
+const BatchSize = 4096
 
 // Job is the interface every benchmarked pool runs.
 type Job interface {

@@ -1,0 +1,72 @@
+package peerbench
+
+import (
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed761c1f22/workerpool/internal/benchwork"
+)
+
+var all = append(append([]benchwork.Impl{}, benchwork.Core...), Peers...)
+
+// countJob records how often it ran.
+type countJob struct{ runs atomic.Int32 }
+
+func (j *countJob) Run() { j.runs.Add(1) }
+
+// TestEveryAdapterRunsEachJobOnce checks each adapter in every family's
+// shape: every job runs exactly once before Finish returns.
+func TestEveryAdapterRunsEachJobOnce(t *testing.T) {
+	queues := map[string]func(benchwork.Runner, []benchwork.Job){
+		"one-by-one": benchwork.QueueOneByOne,
+		"producers":  benchwork.QueueFromProducers,
+		"batch":      benchwork.QueueBatch,
+	}
+	for _, impl := range all {
+		for name, queue := range queues {
+			for _, results := range []bool{false, true} {
+				for _, buf := range []int{0, 1, 64} {
+					jobs := make([]benchwork.Job, 1000)
+					for i := range jobs {
+						jobs[i] = &countJob{}
+					}
+					r := impl.New(4, buf, results)
+					queue(r, jobs)
+					r.Finish()
+					for i, j := range jobs {
+						require.EqualValues(t, 1, j.(*countJob).runs.Load(),
+							"%s %s results=%v buf=%d: job %d", impl.Name, name, results, buf, i)
+					}
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkSubmit(b *testing.B) {
+	benchwork.Run(b, all, peerMatrix(benchwork.Submit), benchwork.QueueOneByOne)
+}
+
+func BenchmarkResults(b *testing.B) {
+	benchwork.Run(b, all, peerMatrix(benchwork.Results), benchwork.QueueOneByOne)
+}
+
+func BenchmarkProducers(b *testing.B) {
+	benchwork.Run(b, all, benchwork.Producers, benchwork.QueueFromProducers)
+}
+
+func BenchmarkBatch(b *testing.B) {
+	benchwork.Run(b, all, benchwork.Batch, benchwork.QueueBatch)
+}
+
+// peerMatrix trims a family to the cases the targets name, so that ten
+// runs of every peer fit in a few minutes.
+func peerMatrix(m benchwork.Matrix) benchwork.Matrix {
+	m.Workers = []int{2, 8}
+	if !m.Results {
+		m.Bufs = []int{0, 1, 128}
+	}
+	return m
+}
