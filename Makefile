@@ -42,3 +42,7 @@ bench-peers: ## Check the peer adapters, then benchmark cond and chan against an
 	cd internal/peerbench && $(GO) test -run=Adapter .
 	cd internal/peerbench && $(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -benchtime=$(BENCHTIME) -count=$(COUNT) . | tee ../../bench-peers.txt
 	$(BENCHSTAT) -col /impl bench-peers.txt
+
+.PHONY: fuzz
+fuzz: ## Fuzz random operation scripts against the pool for FUZZTIME (default 30s)
+	$(GO) test -run='^$$' -fuzz=FuzzPool -fuzztime=$(FUZZTIME) .

@@ -2,13 +2,17 @@ package workerpool
 
 // Stats is a snapshot of a pool's queues and counters, returned by [Pool.Stats].
 //
+// A job counts as Running from the moment a worker takes it; a job that
+// arrives while a worker is idle is handed straight to that worker, so it
+// counts as Running at once, never as Waiting.
+//
 // Every snapshot is taken in one critical section with every queue move, so its
 // numbers always add up, exactly:
 //
 //	Queued    == Waiting + Running + Completed + Skipped
 //	Completed == Finished + Retrieved   (with queueFinished; otherwise Finished == Retrieved == 0)
 //	0 <= Running <= Workers
-//	Waiting <= bufferSize               (when bufferSize >= 1; with bufferSize 0, Waiting <= 1: see [Pool.TryQueueJob])
+//	Waiting <= bufferSize               (with bufferSize 0 a job goes straight to a worker: Waiting is 0)
 type Stats struct {
 	Workers   int    // worker goroutines the pool was created with
 	Queued    uint64 // jobs accepted since the pool was created

@@ -85,7 +85,7 @@ func checkInvariants(t testing.TB, s workerpool.Stats, bufferSize int, queueFini
 	assert.GreaterOrEqual(t, s.Running, 0, "%+v", s)
 	assert.LessOrEqual(t, s.Running, s.Workers, "%+v", s)
 	assert.GreaterOrEqual(t, s.Waiting, 0, "%+v", s)
-	assert.LessOrEqual(t, s.Waiting, max(bufferSize, 1), "%+v", s)
+	assert.LessOrEqual(t, s.Waiting, bufferSize, "Waiting <= bufferSize: %+v", s)
 	assert.LessOrEqual(t, s.Panicked, s.Completed, "%+v", s)
 }
 

@@ -1,0 +1,309 @@
+package workerpool_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed761c1f22/workerpool"
+)
+
+// FuzzPool decodes its input into a pool configuration and a script of
+// operations run from 1 to 4 goroutines inside a synctest bubble, so every
+// blocking call is deterministic and a deadlock or a goroutine left behind
+// fails the run. After every operation Stats must satisfy every invariant;
+// at the end (release, Close, drain) every accepted job ran exactly once or
+// was skipped, and every finished job was retrieved exactly once.
+//
+// Input layout: byte 0 workers (1-8), byte 1 bufferSize (0-8), byte 2 bit 0
+// queueFinished and bits 1-2 the number of goroutines (1-4); then two bytes
+// per operation (op, argument), dealt to the goroutines in turn.
+//
+// The seed corpus in testdata/fuzz/FuzzPool covers every operation and job
+// kind; plain go test runs it as regression cases.
+func FuzzPool(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s := decodeScript(data)
+		if s == nil {
+			return
+		}
+		t.Logf("script: %v", s) // printed with any failure, including a deadlock
+		synctest.Test(t, s.run)
+	})
+}
+
+// Operations of a script.
+const (
+	opQueue              = iota // QueueJob of a job of kind arg
+	opTryQueue                  // TryQueueJob
+	opQueueJobs                 // QueueJobs of 1+arg%4 jobs, one nil if arg&8
+	opQueueCtx                  // QueueJobContext with a deadline of arg%4 ms
+	opGetFinished               // GetFinished
+	opGetFinishedWait           // GetFinishedWait
+	opGetFinishedWaitCtx        // GetFinishedWaitContext with a deadline
+	opFinishedRange             // range over Finished(), breaking after arg%3 jobs
+	opWaitIdle                  // WaitIdle with a deadline
+	opClose                     // Close
+	opStop                      // Stop
+	opRelease                   // release every blocking job
+	opStats                     // check a Stats snapshot (done after every op too)
+	numOps
+)
+
+var opNames = [numOps]string{"Queue", "TryQueue", "QueueJobs", "QueueCtx", "GetFinished",
+	"GetFinishedWait", "GetFinishedWaitCtx", "FinishedRange", "WaitIdle", "Close", "Stop", "Release", "Stats"}
+
+// Kinds of job, chosen by an operation's argument.
+const (
+	kindPlain    = iota // returns at once
+	kindPanic           // panics
+	kindBlock           // runs until released
+	kindCtx             // a RunContext job that runs until Stop or release
+	kindGoexit          // calls runtime.Goexit
+	numKinds
+)
+
+type fuzzOp struct{ op, arg byte }
+
+func (o fuzzOp) String() string { return fmt.Sprintf("%s(%d)", opNames[o.op], o.arg) }
+
+type fuzzScript struct {
+	workers, buf  int
+	queueFinished bool
+	goroutines    [][]fuzzOp
+}
+
+func (s *fuzzScript) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "workers=%d buf=%d queueFinished=%v", s.workers, s.buf, s.queueFinished)
+	for g, ops := range s.goroutines {
+		fmt.Fprintf(&b, " g%d%v", g, ops)
+	}
+	return b.String()
+}
+
+func decodeScript(data []byte) *fuzzScript {
+	if len(data) < 3 {
+		return nil
+	}
+	s := &fuzzScript{
+		workers:       1 + int(data[0])%8,
+		buf:           int(data[1]) % 9,
+		queueFinished: data[2]&1 == 1,
+	}
+	s.goroutines = make([][]fuzzOp, 1+int(data[2]>>1)%4)
+	ops := data[3:]
+	for i := 0; i+1 < len(ops) && i < 2*48; i += 2 {
+		g := (i / 2) % len(s.goroutines)
+		s.goroutines[g] = append(s.goroutines[g], fuzzOp{ops[i] % numOps, ops[i+1]})
+	}
+	return s
+}
+
+// fuzzJob records what happened to it.
+type fuzzJob struct {
+	kind      int
+	release   <-chan struct{}
+	accepted  atomic.Bool
+	runs      atomic.Int32
+	retrieved atomic.Int32
+}
+
+func (j *fuzzJob) Run() {
+	j.runs.Add(1)
+	switch j.kind {
+	case kindPanic:
+		panic("fuzz")
+	case kindBlock:
+		<-j.release
+	case kindGoexit:
+		runtime.Goexit()
+	}
+}
+
+// fuzzCtxJob is a fuzzJob run through RunContext.
+type fuzzCtxJob struct{ *fuzzJob }
+
+func (j fuzzCtxJob) RunContext(ctx context.Context) {
+	j.runs.Add(1)
+	select {
+	case <-ctx.Done():
+	case <-j.release:
+	}
+}
+
+// run plays the script in a bubble.
+func (s *fuzzScript) run(t *testing.T) {
+	quiet := workerpool.WithPanicHandler(func(workerpool.Job, any, []byte) {})
+	p := newPool[workerpool.Job](t, s.workers, s.buf, s.queueFinished, quiet)
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	var mu sync.Mutex
+	var jobs []*fuzzJob
+	newJob := func(kind int) workerpool.Job {
+		j := &fuzzJob{kind: kind, release: release}
+		mu.Lock()
+		jobs = append(jobs, j)
+		mu.Unlock()
+		if kind == kindCtx {
+			return fuzzCtxJob{j}
+		}
+		return j
+	}
+	accept := func(job workerpool.Job) { unwrap(job).accepted.Store(true) }
+	retrieve := func(job workerpool.Job) { unwrap(job).retrieved.Add(1) }
+	check := func() { checkInvariants(t, p.Stats(), s.buf, s.queueFinished) }
+
+	var wg sync.WaitGroup
+	for _, ops := range s.goroutines {
+		wg.Go(func() {
+			for _, o := range ops {
+				s.do(t, p, o, newJob, accept, retrieve, func() { releaseOnce.Do(func() { close(release) }) })
+				check()
+			}
+		})
+	}
+	synctest.Wait() // every script goroutine has finished or is blocked in the pool
+
+	// Teardown: release blocked jobs, close, drain; every blocked call returns.
+	releaseOnce.Do(func() { close(release) })
+	require.NoError(t, p.Close())
+	for job := range p.Finished() {
+		retrieve(job)
+	}
+	wg.Wait()
+	for job := range p.Finished() { // a script goroutine may have stopped ranging early
+		retrieve(job)
+	}
+
+	st := p.Stats()
+	checkInvariants(t, st, s.buf, s.queueFinished)
+	var accepted, ran, skipped, panicked uint64
+	for i, j := range jobs {
+		runs := j.runs.Load()
+		require.LessOrEqual(t, runs, int32(1), "job %d ran twice", i)
+		if !j.accepted.Load() {
+			require.Zero(t, runs, "job %d was refused but ran", i)
+			continue
+		}
+		accepted++
+		if runs == 1 {
+			ran++
+			if j.kind == kindPanic {
+				panicked++
+			}
+		} else {
+			skipped++
+		}
+		want := int32(0)
+		if s.queueFinished {
+			want = runs
+		}
+		require.Equal(t, want, j.retrieved.Load(), "job %d retrieved", i)
+	}
+	want := workerpool.Stats{Workers: s.workers, Queued: accepted, Completed: ran, Skipped: skipped, Panicked: panicked}
+	if s.queueFinished {
+		want.Retrieved = ran
+	}
+	require.Equal(t, want, st)
+}
+
+// do runs one operation.
+func (s *fuzzScript) do(t *testing.T, p *workerpool.Pool[workerpool.Job], o fuzzOp,
+	newJob func(int) workerpool.Job, accept, retrieve func(workerpool.Job), release func()) {
+	kind := int(o.arg) % numKinds
+	deadline := time.Duration(o.arg%4) * time.Millisecond
+	ok := func(err error) bool {
+		if err == nil {
+			return true
+		}
+		if !errors.Is(err, workerpool.ErrClosed) && !errors.Is(err, workerpool.ErrQueueFull) &&
+			!errors.Is(err, workerpool.ErrNilJob) && !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%v: unexpected error %v", o, err)
+		}
+		return false
+	}
+	switch o.op {
+	case opQueue:
+		if job := newJob(kind); ok(p.QueueJob(job)) {
+			accept(job)
+		}
+	case opTryQueue:
+		if job := newJob(kind); ok(p.TryQueueJob(job)) {
+			accept(job)
+		}
+	case opQueueJobs:
+		batch := make([]workerpool.Job, 1+int(o.arg)%4)
+		for i := range batch {
+			batch[i] = newJob(int(o.arg>>4) % numKinds)
+		}
+		if o.arg&8 != 0 {
+			batch[len(batch)/2] = nil
+		}
+		n, err := p.QueueJobs(batch...)
+		ok(err)
+		for _, job := range batch[:n] {
+			accept(job)
+		}
+		if err == nil && n != len(batch) {
+			t.Errorf("%v: accepted %d of %d without an error", o, n, len(batch))
+		}
+	case opQueueCtx:
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
+		if job := newJob(kind); ok(p.QueueJobContext(ctx, job)) {
+			accept(job)
+		}
+		cancel()
+	case opGetFinished:
+		if job, _ := p.GetFinished(); job != nil {
+			retrieve(job)
+		}
+	case opGetFinishedWait:
+		if job, _ := p.GetFinishedWait(); job != nil {
+			retrieve(job)
+		}
+	case opGetFinishedWaitCtx:
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
+		job, _, err := p.GetFinishedWaitContext(ctx)
+		ok(err)
+		if job != nil {
+			retrieve(job)
+		}
+		cancel()
+	case opFinishedRange:
+		n := int(o.arg) % 3
+		for job := range p.Finished() {
+			retrieve(job)
+			if n--; n < 0 {
+				break
+			}
+		}
+	case opWaitIdle:
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
+		ok(p.WaitIdle(ctx))
+		cancel()
+	case opClose:
+		require.NoError(t, p.Close())
+	case opStop:
+		require.NoError(t, p.Stop())
+	case opRelease:
+		release()
+	case opStats:
+	}
+}
+
+func unwrap(job workerpool.Job) *fuzzJob {
+	if cj, ok := job.(fuzzCtxJob); ok {
+		return cj.fuzzJob
+	}
+	return job.(*fuzzJob)
+}
