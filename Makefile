@@ -46,3 +46,9 @@ bench-peers: ## Check the peer adapters, then benchmark cond and chan against an
 .PHONY: fuzz
 fuzz: ## Fuzz random operation scripts against the pool for FUZZTIME (default 30s)
 	$(GO) test -run='^$$' -fuzz=FuzzPool -fuzztime=$(FUZZTIME) .
+
+SOAKTIME ?= 60s
+
+.PHONY: soak
+soak: ## Soak test for SOAKTIME (default 60s): random pools, millions of jobs, random shutdowns
+	$(GO) test -run='^TestSoak$$' -soak=$(SOAKTIME) -count=1 -v .

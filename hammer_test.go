@@ -68,35 +68,47 @@ func hammer(t *testing.T, workers, buf int, queueFinished bool) {
 			job.retrieved.Add(1)
 		}
 
-		s := p.Stats()
-		checkInvariants(t, s, buf, queueFinished)
-		var accepted, ran, skipped uint64
-		for _, group := range jobs {
-			for _, j := range group {
-				runs, retrieved := j.runs.Load(), j.retrieved.Load()
-				require.LessOrEqual(t, runs, int32(1), "a job ran twice")
-				switch {
-				case j.accepted.Load() == 0:
-					require.Zero(t, runs, "a refused job ran")
-				case runs == 1:
-					accepted++
-					ran++
-				default:
-					accepted++
-					skipped++
+		verifyExactlyOnce(t, jobs, p.Stats(), buf, queueFinished)
+	})
+}
+
+// verifyExactlyOnce checks, once a pool is done and drained, that every
+// accepted job ran exactly once or was skipped, that refused jobs never ran,
+// that each finished job was retrieved exactly once, and that the final
+// Stats count exactly that.
+func verifyExactlyOnce(t testing.TB, jobs [][]*hammerJob, s workerpool.Stats, buf int, queueFinished bool) {
+	t.Helper()
+	checkInvariants(t, s, buf, queueFinished)
+	var accepted, ran, skipped, panicked uint64
+	for _, group := range jobs {
+		for _, j := range group {
+			runs, retrieved := j.runs.Load(), j.retrieved.Load()
+			require.LessOrEqual(t, runs, int32(1), "a job ran twice")
+			switch {
+			case j.accepted.Load() == 0:
+				require.Zero(t, runs, "a refused job ran")
+			case runs == 1:
+				accepted++
+				ran++
+				if j.panics {
+					panicked++
 				}
-				if queueFinished {
-					require.Equal(t, runs, retrieved, "each finished job is retrieved exactly once")
-				} else {
-					require.Zero(t, retrieved)
-				}
+			default:
+				accepted++
+				skipped++
+			}
+			if queueFinished {
+				require.Equal(t, runs, retrieved, "each finished job is retrieved exactly once")
+			} else {
+				require.Zero(t, retrieved)
 			}
 		}
-		assert.Equal(t, accepted, s.Queued, "Queued counts exactly the accepted jobs")
-		assert.Equal(t, ran, s.Completed, "Completed counts exactly the jobs that ran")
-		assert.Equal(t, skipped, s.Skipped, "Skipped counts exactly the accepted jobs that never ran")
-		assert.Zero(t, s.Waiting+s.Running+s.Finished)
-	})
+	}
+	assert.Equal(t, accepted, s.Queued, "Queued counts exactly the accepted jobs")
+	assert.Equal(t, ran, s.Completed, "Completed counts exactly the jobs that ran")
+	assert.Equal(t, skipped, s.Skipped, "Skipped counts exactly the accepted jobs that never ran")
+	assert.Equal(t, panicked, s.Panicked, "Panicked counts exactly the jobs that panicked")
+	assert.Zero(t, s.Waiting+s.Running+s.Finished)
 }
 
 // produce queues jobs through every queuing call until they are all
