@@ -23,6 +23,8 @@ func (f optionFunc) apply(c *config) { f(c) }
 // delivered to the finished queue. A handler that panics itself is recovered
 // and logged; the worker survives. A nil handler restores the default, which
 // writes the panic value and stack to the standard logger ([log.Printf]).
+// The handler runs on the worker, so a handler that blocks keeps that worker
+// (and the job's completion) waiting; it must not call [runtime.Goexit].
 func WithPanicHandler(handler func(job Job, recovered any, stack []byte)) Option {
 	return optionFunc(func(c *config) { c.panicHandler = handler })
 }

@@ -275,6 +275,8 @@ func (p *Pool[J]) Close() error {
 // the context of running RunContext jobs and lets running jobs finish. It
 // returns nil at once and never blocks. Stop after Close skips what is still
 // waiting; repeated calls do nothing. The finished queue stays readable.
+// A running job that neither returns nor watches its RunContext context
+// cannot be stopped: the pool is done only when it returns.
 func (p *Pool[J]) Stop() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
