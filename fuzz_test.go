@@ -64,11 +64,11 @@ var opNames = [numOps]string{"Queue", "TryQueue", "QueueJobs", "QueueCtx", "GetF
 
 // Kinds of job, chosen by an operation's argument.
 const (
-	kindPlain    = iota // returns at once
-	kindPanic           // panics
-	kindBlock           // runs until released
-	kindCtx             // a RunContext job that runs until Stop or release
-	kindGoexit          // calls runtime.Goexit
+	kindPlain  = iota // returns at once
+	kindPanic         // panics
+	kindBlock         // runs until released
+	kindCtx           // a RunContext job that runs until Stop or release
+	kindGoexit        // calls runtime.Goexit
 	numKinds
 )
 
