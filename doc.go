@@ -15,12 +15,21 @@ once, or as a buffered pipeline: intake → buffer → processing → buffer →
 
 A pool has two bounded FIFO ring buffers, the intake queue and the finished
 queue, and one [sync.Mutex] that guards both queues and every counter. Waiting
-is done on [sync.Cond]s tied to that mutex, one per predicate: workers wait
-for a job, producers for room, consumers for a finished job, workers holding a
-finished job for room in the finished queue, and [Pool.WaitIdle] for the pool
-to become idle. Every wait is a loop on its predicate. Calls that take a
-context register a [context.AfterFunc] that Broadcasts the Cond, so a waiter
-wakes up when its context ends.
+is done on [sync.Cond]s tied to that mutex, and every wait is a loop on its
+predicate. Consumers wait on one Cond for a finished job, [Pool.WaitIdle] on
+another for the pool to become idle.
+
+Workers and blocked producers each wait on a Cond of their own, so that a
+wake-up reaches exactly the goroutine that can use it, and the work is done
+for it before it wakes: a job queued while a worker is idle is handed
+straight to that worker (it counts as Running at once); a worker that frees a
+slot in a full intake queue moves the longest-blocked producer's job into it
+(it counts as Queued at once) and wakes only that producer; a retrieval from a
+full finished queue releases the worker that has held its finished job
+longest. This is what a channel does for blocked senders and receivers, done
+under the one lock that keeps the counters exact. Calls that take a context
+register a [context.AfterFunc] that Broadcasts their Cond, so a waiter wakes
+up when its context ends.
 
 # Why Conds rather than channels
 
@@ -67,8 +76,8 @@ While nobody drains the finished queue, an open pool holds at most
 finished queue is full); the next QueueJob blocks. A small buffer keeps
 producers in step with the workers; a larger one (a few times workers, or
 more for very short jobs) lets producers and consumers run in bursts without
-blocking. bufferSize 0 gives unbuffered-channel semantics: QueueJob returns
-once a worker has taken the job, and a finished job is handed over only when a
-consumer takes it.
+blocking; the Performance section of the README has measurements. bufferSize
+0 gives unbuffered-channel semantics: QueueJob returns once a worker has taken
+the job, and a finished job is handed over only when a consumer takes it.
 */
 package workerpool

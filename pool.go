@@ -625,15 +625,15 @@ func (p *Pool[J]) doneLocked() bool {
 	return p.closed && p.idleLocked() && p.finished.Len() == 0
 }
 
-// finishedLimit is the most jobs the finished queue can ever hold: while the
-// pool is open, bufferSize queued plus one held per worker; after Close, also
-// every job that was waiting (at most max(bufferSize, 1)) or running (at most
-// workers). It saturates at math.MaxInt.
+// finishedLimit is the most jobs the finished queue can ever hold: a pool
+// holds at most 2*bufferSize + workers jobs (intake, finished queue, and one
+// job running or held per worker), and after Close no job is added. It
+// saturates at math.MaxInt.
 func finishedLimit(workers, bufferSize int) int {
-	if bufferSize > (math.MaxInt-2*workers)/3 {
+	if bufferSize > (math.MaxInt-workers)/2 {
 		return math.MaxInt
 	}
-	return 2*bufferSize + max(bufferSize, 1) + 2*workers
+	return 2*bufferSize + workers
 }
 
 // isNil reports whether job is a nil interface, or a nil pointer or func,

@@ -65,7 +65,7 @@ func TestRingQueue_HugeLimitDoesNotPreallocate(t *testing.T) {
 }
 
 func TestFinishedLimit(t *testing.T) {
-	assert.Equal(t, 2*4+4+2*3, finishedLimit(3, 4))
-	assert.Equal(t, 1+2*3, finishedLimit(3, 0))
+	assert.Equal(t, 2*4+3, finishedLimit(3, 4))
+	assert.Equal(t, 3, finishedLimit(3, 0))
 	assert.Equal(t, int(^uint(0)>>1), finishedLimit(3, int(^uint(0)>>1)))
 }
