@@ -8,9 +8,10 @@ help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
 
 .PHONY: test
-test: ## Vet, then run every test with the race detector
+test: ## Vet, run every test with the race detector, then the allocation test (built without -race)
 	$(GO) vet ./...
 	$(GO) test -race ./...
+	$(GO) test -run=NoAllocations .
 
 .PHONY: cover
 cover: ## Run the tests with coverage and print the per-function summary
