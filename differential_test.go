@@ -59,6 +59,18 @@ type outcome struct {
 	retrieved []int // ids retrieved, in order for a single worker
 }
 
+// retrieveAll returns the ids of the finished jobs, in order, until p is done.
+func retrieveAll(p refPool) []int {
+	var ids []int
+	for {
+		j, done := p.GetFinishedWait()
+		if done {
+			return ids
+		}
+		ids = append(ids, j.id)
+	}
+}
+
 // TestDifferential_CloseRunsTheSameJobs queues random job sets into both
 // implementations, drains them while queuing, closes, and checks that the
 // same jobs ran exactly once and were retrieved in the same order (one
@@ -81,14 +93,7 @@ func TestDifferential_CloseRunsTheSameJobs(t *testing.T) {
 						}
 						assert.NoError(t, p.Close())
 					}()
-					var got outcome
-					for {
-						j, done := p.GetFinishedWait()
-						if done {
-							break
-						}
-						got.retrieved = append(got.retrieved, j.id)
-					}
+					got := outcome{retrieved: retrieveAll(p)}
 					for _, j := range jobs {
 						require.LessOrEqual(t, j.runs.Load(), int32(1), "%s ran job %d twice", impl.name, j.id)
 						if j.runs.Load() == 1 {
@@ -136,14 +141,7 @@ func TestDifferential_StopSkipsTheSameJobs(t *testing.T) {
 					require.NoError(t, p.Stop())
 					require.Error(t, p.QueueJob(&gatedJob{id: -1}), "%s accepted a job after Stop", impl.name)
 					close(gate)
-					var got outcome
-					for {
-						j, done := p.GetFinishedWait()
-						if done {
-							break
-						}
-						got.retrieved = append(got.retrieved, j.id)
-					}
+					got := outcome{retrieved: retrieveAll(p)}
 					for _, j := range jobs {
 						if j.runs.Load() == 1 {
 							got.ran = append(got.ran, j.id)

@@ -72,6 +72,13 @@ func errName(err error) string {
 // finished job left in it) and checks what each returns.
 func TestMisuse_EveryCallInEveryState(t *testing.T) {
 	closed := "workerpool: pool is closed"
+	// Closed or stopped alike: refuse jobs, hand out the one finished job.
+	afterShutdown := map[string]string{
+		"QueueJob": closed, "TryQueueJob": closed, "QueueJobContext": closed, "QueueJobs": "0 " + closed,
+		"GetFinished": "job=true done=false", "GetFinishedWait": "job=true done=false",
+		"GetFinishedWaitContext": "job=true done=false nil", "Finished": "1 jobs",
+		"WaitIdle": "nil", "Close": "nil", "Stop": "nil",
+	}
 	tests := []struct {
 		state string
 		setup func(p *workerpool.Pool[*countJob])
@@ -88,32 +95,17 @@ func TestMisuse_EveryCallInEveryState(t *testing.T) {
 		{
 			state: "closed",
 			setup: func(p *workerpool.Pool[*countJob]) { _ = p.Close() },
-			want: map[string]string{
-				"QueueJob": closed, "TryQueueJob": closed, "QueueJobContext": closed, "QueueJobs": "0 " + closed,
-				"GetFinished": "job=true done=false", "GetFinishedWait": "job=true done=false",
-				"GetFinishedWaitContext": "job=true done=false nil", "Finished": "1 jobs",
-				"WaitIdle": "nil", "Close": "nil", "Stop": "nil",
-			},
+			want:  afterShutdown,
 		},
 		{
 			state: "stopped",
 			setup: func(p *workerpool.Pool[*countJob]) { _ = p.Stop() },
-			want: map[string]string{
-				"QueueJob": closed, "TryQueueJob": closed, "QueueJobContext": closed, "QueueJobs": "0 " + closed,
-				"GetFinished": "job=true done=false", "GetFinishedWait": "job=true done=false",
-				"GetFinishedWaitContext": "job=true done=false nil", "Finished": "1 jobs",
-				"WaitIdle": "nil", "Close": "nil", "Stop": "nil",
-			},
+			want:  afterShutdown,
 		},
 		{
 			state: "closed then stopped",
 			setup: func(p *workerpool.Pool[*countJob]) { _ = p.Close(); _ = p.Stop() },
-			want: map[string]string{
-				"QueueJob": closed, "TryQueueJob": closed, "QueueJobContext": closed, "QueueJobs": "0 " + closed,
-				"GetFinished": "job=true done=false", "GetFinishedWait": "job=true done=false",
-				"GetFinishedWaitContext": "job=true done=false nil", "Finished": "1 jobs",
-				"WaitIdle": "nil", "Close": "nil", "Stop": "nil",
-			},
+			want:  afterShutdown,
 		},
 	}
 	for _, tt := range tests {

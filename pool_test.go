@@ -84,6 +84,16 @@ func closedChan() chan struct{} {
 
 // --- Queuing ----------------------------------------------------------------
 
+// shutdowns are the two ways to shut a pool down, for tests where both must
+// behave alike.
+var shutdowns = []struct {
+	name     string
+	shutdown func(p *workerpool.Pool[*blockJob]) error
+}{
+	{"Close", (*workerpool.Pool[*blockJob]).Close},
+	{"Stop", (*workerpool.Pool[*blockJob]).Stop},
+}
+
 func TestQueueJob_ReturnsAtOnceUntilFullThenBlocks(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const buf = 3
@@ -120,14 +130,7 @@ func TestQueueJob_ReturnsAtOnceUntilFullThenBlocks(t *testing.T) {
 }
 
 func TestQueueJob_BlockedCallerWokenWithErrClosed(t *testing.T) {
-	tests := []struct {
-		name     string
-		shutdown func(p *workerpool.Pool[*blockJob]) error
-	}{
-		{"Close", (*workerpool.Pool[*blockJob]).Close},
-		{"Stop", (*workerpool.Pool[*blockJob]).Stop},
-	}
-	for _, tt := range tests {
+	for _, tt := range shutdowns {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				p := newPool[*blockJob](t, 1, 1, false)
@@ -158,19 +161,12 @@ func TestQueueJob_BlockedCallerWokenWithErrClosed(t *testing.T) {
 }
 
 func TestQueueJob_AfterShutdownErrClosed(t *testing.T) {
-	tests := []struct {
-		name     string
-		shutdown func(p *workerpool.Pool[*countJob]) error
-	}{
-		{"Close", (*workerpool.Pool[*countJob]).Close},
-		{"Stop", (*workerpool.Pool[*countJob]).Stop},
-	}
-	for _, tt := range tests {
+	for _, tt := range shutdowns {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				p := newPool[*countJob](t, 2, 2, false)
+				p := newPool[*blockJob](t, 2, 2, false)
 				require.NoError(t, tt.shutdown(p))
-				j := &countJob{}
+				j := newBlockJob(0)
 				require.ErrorIs(t, p.QueueJob(j), workerpool.ErrClosed)
 				require.ErrorIs(t, p.TryQueueJob(j), workerpool.ErrClosed)
 				require.ErrorIs(t, p.QueueJobContext(context.Background(), j), workerpool.ErrClosed)
@@ -387,14 +383,7 @@ func TestUnbuffered_HandoffWithdrawnWhenContextEnds(t *testing.T) {
 }
 
 func TestUnbuffered_HandoffInterruptedByCloseOrStop(t *testing.T) {
-	tests := []struct {
-		name     string
-		shutdown func(p *workerpool.Pool[*blockJob]) error
-	}{
-		{"Close", (*workerpool.Pool[*blockJob]).Close},
-		{"Stop", (*workerpool.Pool[*blockJob]).Stop},
-	}
-	for _, tt := range tests {
+	for _, tt := range shutdowns {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				p := newPool[*blockJob](t, 1, 0, false)

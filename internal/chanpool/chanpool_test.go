@@ -30,14 +30,7 @@ func TestCloseRunsEverythingAndRefusesNewJobs(t *testing.T) {
 		require.NoError(t, p.Close())
 		require.NoError(t, p.Close())
 		require.ErrorIs(t, p.QueueJob(&job{}), chanpool.ErrClosed)
-		n := 0
-		for {
-			_, done := p.GetFinishedWait()
-			if done {
-				break
-			}
-			n++
-		}
+		n := countFinished(p)
 		assert.Equal(t, 3, n)
 		_, done := p.GetFinished()
 		assert.True(t, done)
@@ -70,14 +63,7 @@ func TestStopWithFullFinishedChannelDoesNotDeadlock(t *testing.T) {
 		}
 		require.NoError(t, p.Stop())
 		synctest.Wait()
-		n := 0
-		for {
-			_, done := p.GetFinishedWait()
-			if done {
-				break
-			}
-			n++
-		}
+		n := countFinished(p)
 		assert.Equal(t, 3, n, "every finished job stays retrievable")
 	})
 }
@@ -110,5 +96,16 @@ func TestConcurrentQueueAndClose(t *testing.T) {
 			ran += int64(j.runs.Load())
 		}
 		require.Equal(t, accepted.Load(), ran)
+	}
+}
+
+// countFinished retrieves finished jobs until p is done and returns how many.
+func countFinished(p *chanpool.Pool[*job]) int {
+	n := 0
+	for {
+		if _, done := p.GetFinishedWait(); done {
+			return n
+		}
+		n++
 	}
 }
