@@ -56,9 +56,10 @@ type Pool[J Job] struct {
 	panicHandler  func(Job, any, []byte) // nil: log to the standard logger
 	ctx           context.Context        // passed to RunContext; ends at Stop or when the work is over
 	cancel        context.CancelFunc     // ends ctx
-	unwatch       func() bool            // stops the WithContext watcher; nil without WithContext
 
 	mu sync.Mutex // guards the fields below
+
+	unwatch func() bool // stops the WithContext watcher; nil without WithContext
 
 	// intake holds accepted jobs not yet started: Waiting == intake.Len().
 	// It is non-empty only while no worker is idle.
@@ -157,8 +158,10 @@ func NewWorkerPool(noOfWorkers, bufferSize int, queueFinished bool, opts ...Opti
 	return p
 }
 
-// QueueJob adds job to the intake queue. If there is room it returns nil at
-// once; if the queue is full it blocks until a worker frees a slot. With
+// QueueJob queues job. If a worker is idle, the job is handed straight to it
+// (and counts as Running); otherwise, if the intake queue has room, the job
+// is added to it. Either way QueueJob returns nil at once. If the queue is
+// full it blocks until a worker frees a slot and accepts the job. With
 // bufferSize 0 it returns once a worker has taken the job.
 //
 // It returns [ErrNilJob] for a nil job and [ErrClosed] if the pool is closed
@@ -324,9 +327,9 @@ func (p *Pool[J]) Stats() Stats {
 	}
 }
 
-// worker runs jobs until the pool is closed and the intake queue is empty.
-// It takes the next job in the same critical section that completes the
-// previous one.
+// work is the loop of one worker goroutine, with state w: it runs jobs until
+// the pool is closed and no job is left, taking the next job in the same
+// critical section that completes the previous one.
 //
 // Panic policy: a job's panic is recovered and given to the panic handler
 // (or logged), and the job counts as Completed and Panicked and is delivered
