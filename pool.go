@@ -489,7 +489,7 @@ func (p *Pool[J]) takeLocked() J {
 	var job J
 	if p.intake.Len() > 0 {
 		job = p.intake.Pop()
-		if p.blocked.Len() > 0 && p.roomLocked() > 0 {
+		if p.blocked.Len() > 0 && p.intake.Room() > 0 {
 			p.intake.Push(p.acceptFrontLocked())
 		}
 	} else {
@@ -513,17 +513,12 @@ func (p *Pool[J]) acceptLocked(job J) bool {
 		w.wake.Signal()
 		return true
 	}
-	if p.roomLocked() > 0 {
+	if p.intake.Room() > 0 {
 		p.intake.Push(job)
 		p.c.queued++
 		return true
 	}
 	return false
-}
-
-// roomLocked returns how many more jobs queuing calls may put in intake.
-func (p *Pool[J]) roomLocked() int {
-	return p.bufferSize - p.intake.Len()
 }
 
 // completeLocked counts a job whose Run returned on worker w and, with

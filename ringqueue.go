@@ -43,9 +43,6 @@ func (q *ringQueue[J]) Push(job J) {
 // Pop removes and returns the job at the front. The caller must have checked Len() > 0.
 func (q *ringQueue[J]) Pop() J { return q.buf.PopFront() }
 
-// PopBack removes and returns the job at the back. The caller must have checked Len() > 0.
-func (q *ringQueue[J]) PopBack() J { return q.buf.PopBack() }
-
 // Clear removes every job, zeroing its slot, and returns how many there were.
 func (q *ringQueue[J]) Clear() int {
 	n := q.buf.Len()

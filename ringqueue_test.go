@@ -28,14 +28,13 @@ func TestRingQueue_FIFOWithinLimit(t *testing.T) {
 	}
 }
 
-func TestRingQueue_PopBackAndClear(t *testing.T) {
+func TestRingQueue_Clear(t *testing.T) {
 	q := newRingQueue[int](4)
 	for i := range 4 {
 		q.Push(i)
 	}
-	assert.Equal(t, 3, q.PopBack())
 	assert.Equal(t, 0, q.Pop())
-	assert.Equal(t, 2, q.Clear())
+	assert.Equal(t, 3, q.Clear())
 	assert.Zero(t, q.Len())
 	assert.Equal(t, 4, q.Room())
 }
