@@ -1,7 +1,9 @@
 package workerpool_test
 
 import (
+	"bytes"
 	"context"
+	"log"
 	"sync/atomic"
 	"testing"
 
@@ -106,4 +108,14 @@ func drain[J workerpool.Job](p *workerpool.Pool[J]) []J {
 		jobs = append(jobs, job)
 	}
 	return jobs
+}
+
+// captureLog sends the standard logger's output to the returned buffer until
+// the test ends. Read it only once the pool's goroutines are done.
+func captureLog(t *testing.T) *bytes.Buffer {
+	var buf bytes.Buffer
+	prev := log.Writer()
+	log.SetOutput(&buf)
+	t.Cleanup(func() { log.SetOutput(prev) })
+	return &buf
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"log"
 	"runtime"
 	"testing"
 	"testing/synctest"
@@ -892,10 +891,7 @@ func TestPanic_CountedDeliveredAndHandled(t *testing.T) {
 }
 
 func TestPanic_DefaultLogsToStandardLogger(t *testing.T) {
-	var buf bytes.Buffer
-	prev := log.Writer()
-	log.SetOutput(&buf)
-	defer log.SetOutput(prev)
+	buf := captureLog(t)
 	synctest.Test(t, func(t *testing.T) {
 		p := newPool[*panicJob](t, 1, 1, false)
 		require.NoError(t, p.QueueJob(&panicJob{value: errors.New("kaput")}))
@@ -998,10 +994,7 @@ func TestHammer(t *testing.T) {
 }
 
 func TestPanic_HandlerThatPanicsIsRecovered(t *testing.T) {
-	var buf bytes.Buffer
-	prev := log.Writer()
-	log.SetOutput(&buf)
-	defer log.SetOutput(prev)
+	buf := captureLog(t)
 	synctest.Test(t, func(t *testing.T) {
 		handler := func(workerpool.Job, any, []byte) { panic("handler broke") }
 		p := newPool[workerpool.Job](t, 1, 2, true, workerpool.WithPanicHandler(handler))
