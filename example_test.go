@@ -122,10 +122,10 @@ func ExamplePool_Stats() {
 	_ = pool.Close()
 	for range pool.Finished() {
 	}
-	fmt.Printf("%+v\n", pool.Stats())
+	fmt.Println(pool.Stats())
 	// Output:
 	// queued 3 = waiting 1 + running 2 + completed 0
-	// {Workers:2 Queued:3 Waiting:0 Running:0 Finished:0 Retrieved:3 Completed:3 Skipped:0 Panicked:0}
+	// workers=2 queued=3 waiting=0 running=0 finished=0 retrieved=3 completed=3 skipped=0 panicked=0 blocked=0 held=0 rejected=0 paused=false
 }
 
 // Recurring batches on one long-lived pool: WaitIdle marks the end of each.

@@ -56,11 +56,16 @@ const (
 	opStop                      // Stop
 	opRelease                   // release every blocking job
 	opStats                     // check a Stats snapshot (done after every op too)
+	opResize                    // Resize to arg%9 workers (0 is refused)
+	opPause                     // Pause
+	opResume                    // Resume
+	opStopAndCollect            // StopAndCollect: the jobs it returns were accepted and never run
 	numOps
 )
 
 var opNames = [numOps]string{"Queue", "TryQueue", "QueueJobs", "QueueCtx", "GetFinished",
-	"GetFinishedWait", "GetFinishedWaitCtx", "FinishedRange", "WaitIdle", "Close", "Stop", "Release", "Stats"}
+	"GetFinishedWait", "GetFinishedWaitCtx", "FinishedRange", "WaitIdle", "Close", "Stop", "Release", "Stats",
+	"Resize", "Pause", "Resume", "StopAndCollect"}
 
 // Kinds of job, chosen by an operation's argument.
 const (
@@ -114,6 +119,8 @@ type fuzzJob struct {
 	kind      int
 	release   <-chan struct{}
 	accepted  atomic.Bool
+	refused   atomic.Bool // turned away with an error that counts it Rejected
+	collected atomic.Bool // returned by StopAndCollect
 	runs      atomic.Int32
 	retrieved atomic.Int32
 }
@@ -141,6 +148,13 @@ func (j fuzzCtxJob) RunContext(ctx context.Context) {
 	}
 }
 
+// sizeTracker is the size set by New or the last Resize that succeeded;
+// mu orders the script's Resize calls with their record.
+type sizeTracker struct {
+	mu sync.Mutex
+	n  int
+}
+
 // run plays the script in a bubble.
 func (s *fuzzScript) run(t *testing.T) {
 	quiet := workerpool.WithPanicHandler(func(workerpool.Job, any, []byte) {})
@@ -160,6 +174,7 @@ func (s *fuzzScript) run(t *testing.T) {
 		return j
 	}
 	accept := func(job workerpool.Job) { unwrap(job).accepted.Store(true) }
+	size := &sizeTracker{n: s.workers}
 	retrieve := func(job workerpool.Job) { unwrap(job).retrieved.Add(1) }
 	check := func() { checkInvariants(t, p.Stats(), s.buf, s.queueFinished) }
 
@@ -167,7 +182,7 @@ func (s *fuzzScript) run(t *testing.T) {
 	for _, ops := range s.goroutines {
 		wg.Go(func() {
 			for _, o := range ops {
-				s.do(t, p, o, newJob, accept, retrieve, func() { releaseOnce.Do(func() { close(release) }) })
+				s.do(t, p, o, newJob, accept, retrieve, func() { releaseOnce.Do(func() { close(release) }) }, size)
 				check()
 			}
 		})
@@ -184,15 +199,23 @@ func (s *fuzzScript) run(t *testing.T) {
 	for job := range p.Finished() { // a script goroutine may have stopped ranging early
 		retrieve(job)
 	}
+	synctest.Wait() // retiring workers released at Close have exited
 
 	st := p.Stats()
 	checkInvariants(t, st, s.buf, s.queueFinished)
-	var accepted, ran, skipped, panicked uint64
+	var accepted, ran, skipped, panicked, rejected uint64
 	for i, j := range jobs {
 		runs := j.runs.Load()
 		require.LessOrEqual(t, runs, int32(1), "job %d ran twice", i)
+		if j.collected.Load() {
+			require.True(t, j.accepted.Load(), "job %d returned by StopAndCollect was never accepted", i)
+			require.Zero(t, runs, "job %d returned by StopAndCollect ran", i)
+		}
 		if !j.accepted.Load() {
 			require.Zero(t, runs, "job %d was refused but ran", i)
+			if j.refused.Load() {
+				rejected++
+			}
 			continue
 		}
 		accepted++
@@ -210,7 +233,8 @@ func (s *fuzzScript) run(t *testing.T) {
 		}
 		require.Equal(t, want, j.retrieved.Load(), "job %d retrieved", i)
 	}
-	want := workerpool.Stats{Workers: s.workers, Queued: accepted, Completed: ran, Skipped: skipped, Panicked: panicked}
+	want := workerpool.Stats{Workers: size.n, Queued: accepted, Completed: ran, Skipped: skipped,
+		Panicked: panicked, Rejected: rejected}
 	if s.queueFinished {
 		want.Retrieved = ran
 	}
@@ -219,7 +243,7 @@ func (s *fuzzScript) run(t *testing.T) {
 
 // do runs one operation.
 func (s *fuzzScript) do(t *testing.T, p *workerpool.Pool[workerpool.Job], o fuzzOp,
-	newJob func(int) workerpool.Job, accept, retrieve func(workerpool.Job), release func()) {
+	newJob func(int) workerpool.Job, accept, retrieve func(workerpool.Job), release func(), size *sizeTracker) {
 	kind := int(o.arg) % numKinds
 	deadline := time.Duration(o.arg%4) * time.Millisecond
 	ok := func(err error) bool {
@@ -232,15 +256,21 @@ func (s *fuzzScript) do(t *testing.T, p *workerpool.Pool[workerpool.Job], o fuzz
 		}
 		return false
 	}
+	// offered records the outcome of offering one job.
+	offered := func(job workerpool.Job, err error) {
+		if ok(err) {
+			accept(job)
+		} else if job != nil && !errors.Is(err, workerpool.ErrNilJob) {
+			unwrap(job).refused.Store(true)
+		}
+	}
 	switch o.op {
 	case opQueue:
-		if job := newJob(kind); ok(p.QueueJob(job)) {
-			accept(job)
-		}
+		job := newJob(kind)
+		offered(job, p.QueueJob(job))
 	case opTryQueue:
-		if job := newJob(kind); ok(p.TryQueueJob(job)) {
-			accept(job)
-		}
+		job := newJob(kind)
+		offered(job, p.TryQueueJob(job))
 	case opQueueJobs:
 		batch := make([]workerpool.Job, 1+int(o.arg)%4)
 		for i := range batch {
@@ -250,18 +280,19 @@ func (s *fuzzScript) do(t *testing.T, p *workerpool.Pool[workerpool.Job], o fuzz
 			batch[len(batch)/2] = nil
 		}
 		n, err := p.QueueJobs(batch...)
-		ok(err)
 		for _, job := range batch[:n] {
-			accept(job)
+			offered(job, nil)
+		}
+		for _, job := range batch[n:] {
+			offered(job, err)
 		}
 		if err == nil && n != len(batch) {
 			t.Errorf("%v: accepted %d of %d without an error", o, n, len(batch))
 		}
 	case opQueueCtx:
 		ctx, cancel := context.WithTimeout(context.Background(), deadline)
-		if job := newJob(kind); ok(p.QueueJobContext(ctx, job)) {
-			accept(job)
-		}
+		job := newJob(kind)
+		offered(job, p.QueueJobContext(ctx, job))
 		cancel()
 	case opGetFinished:
 		if job, _ := p.GetFinished(); job != nil {
@@ -298,6 +329,27 @@ func (s *fuzzScript) do(t *testing.T, p *workerpool.Pool[workerpool.Job], o fuzz
 	case opRelease:
 		release()
 	case opStats:
+	case opResize:
+		n := int(o.arg) % 9
+		size.mu.Lock()
+		err := p.Resize(n)
+		switch {
+		case n == 0:
+			require.ErrorContains(t, err, "got 0")
+		case err == nil:
+			size.n = n
+		default:
+			require.ErrorIs(t, err, workerpool.ErrClosed)
+		}
+		size.mu.Unlock()
+	case opPause:
+		p.Pause()
+	case opResume:
+		p.Resume()
+	case opStopAndCollect:
+		for _, job := range p.StopAndCollect() {
+			unwrap(job).collected.Store(true)
+		}
 	}
 }
 

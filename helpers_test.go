@@ -89,6 +89,10 @@ func checkInvariants(t testing.TB, s workerpool.Stats, bufferSize int, queueFini
 	assert.GreaterOrEqual(t, s.Waiting, 0, "%+v", s)
 	assert.LessOrEqual(t, s.Waiting, bufferSize, "Waiting <= bufferSize: %+v", s)
 	assert.LessOrEqual(t, s.Panicked, s.Completed, "%+v", s)
+	assert.GreaterOrEqual(t, s.Held, 0, "%+v", s)
+	assert.LessOrEqual(t, s.Held, s.Workers, "Held <= Workers: %+v", s)
+	assert.LessOrEqual(t, s.Held, s.Finished, "Held <= Finished: %+v", s)
+	assert.GreaterOrEqual(t, s.Blocked, 0, "%+v", s)
 }
 
 // goDo runs f in a goroutine and returns a flag set when f has returned.

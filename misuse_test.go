@@ -71,6 +71,9 @@ func errName(err error) string {
 // closed, a stopped, and a closed-then-stopped pool (finished queue on, one
 // finished job left in it) and checks what each returns.
 func TestMisuse_EveryCallInEveryState(t *testing.T) {
+	// The jobs each queuing call of everyCall offers: on a closed pool
+	// each counts as Rejected.
+	rejectedByCall := map[string]uint64{"QueueJob": 1, "TryQueueJob": 1, "QueueJobContext": 1, "QueueJobs": 2}
 	closed := "workerpool: pool is closed"
 	// Closed or stopped alike: refuse jobs, hand out the one finished job.
 	afterShutdown := map[string]string{
@@ -128,9 +131,12 @@ func TestMisuse_EveryCallInEveryState(t *testing.T) {
 					s := p.Stats()
 					checkInvariants(t, s, 2, true)
 					if tt.state != "never used" {
-						// Nothing but a retrieval changes a closed pool.
+						// Nothing but a retrieval and the count of
+						// refused jobs changes a closed pool.
+						assert.Equal(t, before.Rejected+rejectedByCall[c.name], s.Rejected, "Rejected")
 						before.Retrieved, s.Retrieved = 0, 0
 						before.Finished, s.Finished = 0, 0
+						before.Rejected, s.Rejected = 0, 0
 						assert.Equal(t, before, s)
 					}
 					_ = p.Close()
@@ -143,7 +149,8 @@ func TestMisuse_EveryCallInEveryState(t *testing.T) {
 
 // TestMisuse_EndedContexts passes cancelled and expired contexts to every
 // call that takes one: each returns ctx.Err() at once and changes nothing,
-// even when it could have succeeded.
+// even when it could have succeeded, but for QueueJobContext's job, which
+// counts as Rejected.
 func TestMisuse_EndedContexts(t *testing.T) {
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -179,7 +186,10 @@ func TestMisuse_EndedContexts(t *testing.T) {
 					synctest.Wait() // one finished job: GetFinishedWaitContext could succeed
 					before := p.Stats()
 					require.ErrorIs(t, c.call(tt.ctx, p), tt.want)
-					assert.Equal(t, before, p.Stats(), "an ended context changes nothing")
+					if c.name == "QueueJobContext" {
+						before.Rejected++
+					}
+					assert.Equal(t, before, p.Stats(), "an ended context changes nothing else")
 					_ = p.Close()
 				})
 			})

@@ -174,7 +174,7 @@ func TestQueueJob_AfterShutdownErrClosed(t *testing.T) {
 				require.Zero(t, n)
 				synctest.Wait()
 				assert.Zero(t, j.runs.Load())
-				assert.Equal(t, workerpool.Stats{Workers: 2}, p.Stats())
+				assert.Equal(t, workerpool.Stats{Workers: 2, Rejected: 5}, p.Stats(), "each refused job counts as Rejected")
 			})
 		})
 	}
@@ -319,6 +319,7 @@ func TestQueueJobContext(t *testing.T) {
 		err := p.QueueJobContext(ctx, late) // blocks: the bubble's clock jumps to the deadline
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 		assert.EqualValues(t, 2, p.Stats().Queued, "a job whose context ended is not counted")
+		assert.EqualValues(t, 1, p.Stats().Rejected, "it is counted Rejected")
 
 		cancelled, cancelNow := context.WithCancel(context.Background())
 		cancelNow()
@@ -331,7 +332,7 @@ func TestQueueJobContext(t *testing.T) {
 		_, done := p.GetFinishedWait()
 		require.True(t, done)
 		assert.Zero(t, late.runs.Load())
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: 2}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: 2, Rejected: 2}, p.Stats())
 	})
 }
 
@@ -348,8 +349,8 @@ func TestUnbuffered_QueueJobReturnsOnceAWorkerTookTheJob(t *testing.T) {
 		returned := goDo(func() { assert.NoError(t, p.QueueJob(second)) })
 		synctest.Wait()
 		assert.False(t, returned.Load(), "no worker is free to take the job")
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Running: 1}, p.Stats(),
-			"a job offered to a busy pool is not accepted yet")
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Running: 1, Blocked: 1}, p.Stats(),
+			"a job offered to a busy pool is not accepted yet: its call is Blocked")
 
 		close(first.release)
 		synctest.Wait()
@@ -371,7 +372,7 @@ func TestUnbuffered_HandoffWithdrawnWhenContextEnds(t *testing.T) {
 		defer cancel()
 		require.ErrorIs(t, p.QueueJobContext(ctx, offered), context.DeadlineExceeded)
 		s := p.Stats()
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Running: 1}, s, "withdrawn, uncounted")
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Running: 1, Rejected: 1}, s, "withdrawn, counted Rejected")
 
 		close(running.release)
 		require.NoError(t, p.Close())
@@ -399,7 +400,7 @@ func TestUnbuffered_HandoffInterruptedByCloseOrStop(t *testing.T) {
 				_, done := p.GetFinishedWait()
 				require.True(t, done)
 				assert.Zero(t, offered.runs.Load())
-				assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Completed: 1}, p.Stats())
+				assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Completed: 1, Rejected: 1}, p.Stats())
 			})
 		})
 	}
@@ -411,7 +412,7 @@ func TestUnbuffered_FinishedJobHandedOverOnlyToAConsumer(t *testing.T) {
 		a, b := &countJob{id: 1}, &countJob{id: 2}
 		require.NoError(t, p.QueueJob(a))
 		synctest.Wait() // the worker ran a and now holds it for a consumer
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Completed: 1, Finished: 1}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Completed: 1, Finished: 1, Held: 1}, p.Stats())
 
 		returned := goDo(func() { assert.NoError(t, p.QueueJob(b)) })
 		synctest.Wait()
@@ -782,7 +783,7 @@ func TestOpenPoolHoldsAtMostTwiceBufferPlusWorkers(t *testing.T) {
 		synctest.Wait()
 		require.False(t, returned.Load(), "the next QueueJob blocks")
 		s := p.Stats()
-		assert.Equal(t, workerpool.Stats{Workers: 3, Queued: 7, Waiting: 2, Finished: 5, Completed: 5}, s)
+		assert.Equal(t, workerpool.Stats{Workers: 3, Queued: 7, Waiting: 2, Finished: 5, Completed: 5, Blocked: 1, Held: 3}, s)
 
 		_, done := p.GetFinished() // frees a finished slot: a held job moves up, its worker takes the next
 		require.False(t, done)
@@ -842,7 +843,7 @@ func TestWithContext_EndStopsThePool(t *testing.T) {
 		assert.ErrorIs(t, running.err, context.Canceled)
 		assert.Equal(t, "m", running.marker, "the job's context carries the WithContext values")
 		assert.Zero(t, waiting.runs.Load())
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: 1, Skipped: 1}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: 1, Skipped: 1, Rejected: 1}, p.Stats())
 	})
 }
 

@@ -10,11 +10,11 @@ const maxPrealloc = 4096
 // ringQueue is a bounded FIFO of jobs over a ring buffer ([deque.Deque]).
 //
 // It is not safe for concurrent use; it is guarded by the pool's mutex.
-// Its capacity is set once by newRingQueue. Popped slots are zeroed by the
+// Its capacity is set by newRingQueue and only ever raised, by Grow. Popped slots are zeroed by the
 // deque, so a job that left the queue can be garbage collected.
 type ringQueue[J any] struct {
 	buf   deque.Deque[J] // the jobs in FIFO order; buf.Len() <= limit
-	limit int            // capacity, fixed at construction
+	limit int            // capacity: set at construction, raised only by Grow
 }
 
 // newRingQueue returns an empty queue that holds at most limit jobs.
@@ -42,6 +42,9 @@ func (q *ringQueue[J]) Push(job J) {
 
 // Pop removes and returns the job at the front. The caller must have checked Len() > 0.
 func (q *ringQueue[J]) Pop() J { return q.buf.PopFront() }
+
+// Grow raises the capacity to limit if it is lower.
+func (q *ringQueue[J]) Grow(limit int) { q.limit = max(q.limit, limit) }
 
 // Clear removes every job, zeroing its slot, and returns how many there were.
 func (q *ringQueue[J]) Clear() int {

@@ -1,0 +1,70 @@
+package workerpool
+
+import "fmt"
+
+// This file is operating a live pool: changing its size, pausing it.
+
+// Resize sets the number of workers to workers. Growing starts the new
+// workers at once, and they take waiting jobs and blocked callers' jobs
+// straight away. Shrinking retires idle workers at once and busy ones as soon
+// as their current job returns (a retiring worker whose finished job meets a
+// full finished queue holds it like any worker and retires when released):
+// no job is interrupted, lost or run twice. Until then [Stats].Workers
+// counts the retiring workers, so Running <= Workers holds throughout.
+//
+// Resize returns an error naming the value if workers < 1, and [ErrClosed]
+// if the pool is closed or stopped; nothing changes then. It returns without
+// waiting for retiring workers. It is safe to call concurrently with every
+// other method.
+func (p *Pool[J]) Resize(workers int) error {
+	if workers < 1 {
+		return fmt.Errorf("workerpool: Resize: workers must be at least 1, got %d", workers)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return ErrClosed
+	}
+	p.size = workers
+	for p.live > p.size && len(p.idle) > 0 {
+		w := p.popIdleLocked()
+		w.retired = true
+		p.live--
+		w.wake.Signal()
+	}
+	for p.live < p.size {
+		p.newWorkerLocked()
+	}
+	p.finished.Grow(finishedLimit(p.live, p.bufferSize))
+	p.dispatchLocked()
+	return nil
+}
+
+// Pause makes the workers start no new job until [Pool.Resume]; running jobs
+// finish. Queuing goes on until the intake queue is full and then blocks as
+// usual: idle workers take nothing, so with bufferSize 0 [Pool.TryQueueJob]
+// is refused with [ErrQueueFull]. Finished jobs can still be retrieved.
+// While paused, [Pool.WaitIdle] waits for the resume if jobs are waiting.
+//
+// Pause returns at once. Repeated calls do nothing, and so does a Pause
+// after Close or Stop: [Stats].Paused stays false.
+func (p *Pool[J]) Pause() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.closed {
+		p.paused = true
+	}
+}
+
+// Resume undoes [Pool.Pause]: the waiting jobs start at once, as many as
+// there are idle workers. It does nothing if the pool is not paused. Close
+// and Stop also end a pause: after Close the waiting jobs run, after Stop
+// they are skipped.
+func (p *Pool[J]) Resume() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.paused {
+		p.paused = false
+		p.dispatchLocked()
+	}
+}

@@ -1,0 +1,257 @@
+package workerpool
+
+import (
+	"log"
+	"runtime/debug"
+	"sync"
+)
+
+// A worker is the state of one worker goroutine. The fields up to holding
+// are guarded by the pool's mu: others reach the worker through them while it
+// is parked in the pool's idle list (a job can be handed to it, a shrink can
+// retire it) or held in holders (a retrieval releases it). Each worker waits
+// on a Cond of its own, so every wake-up reaches the one goroutine that can
+// use it.
+type worker[J Job] struct {
+	wake     sync.Cond // L is the pool's mu; signalled when assigned, retired or holding changes, or the pool closes
+	job      J         // the job in hand: handed over, running, or returned and not yet completed
+	parked   bool      // in the pool's idle list
+	assigned bool      // while parked, job was handed over (counted Running); the worker has not picked it up yet
+	retired  bool      // taken off idle by a shrink (no longer counted in live): the goroutine exits
+	holding  bool      // in the pool's holders: job is counted Finished, waiting for room in the finished queue
+
+	// Owned by the worker goroutine (and the replacement it starts after a
+	// runtime.Goexit); never touched by others.
+	running   bool   // job's Run was called and has not returned
+	returned  bool   // job's Run returned (or panicked, or called Goexit): completeLocked is due
+	panicked  bool   // job panicked; the panic handler has run
+	recovered any    // the panic value, between the recovery and the panic handler
+	stack     []byte // the panicking goroutine's stack, likewise
+}
+
+// newWorkerLocked adds a worker, parked in idle and counted in live before its
+// goroutine starts, so a job can be handed to it at once: a pool is ready
+// when New or Resize returns.
+func (p *Pool[J]) newWorkerLocked() {
+	w := &worker[J]{parked: true}
+	w.wake.L = &p.mu
+	p.idle = append(p.idle, w)
+	p.live++
+	go p.work(w)
+}
+
+// work is the body of a worker goroutine. runJobs runs the jobs; work stays
+// outside it to deal with the two ways a job can leave runJobs without
+// returning.
+//
+// Panic policy: a job's panic is recovered and given to the panic handler
+// (or logged), and the job counts as Completed and Panicked and is delivered
+// like any other. A pool runs many independent jobs, so one job's failure
+// must neither kill a worker, which would silently shrink the pool, nor
+// crash the program, nor leave the counters short of a job. Jobs that want
+// the panic to crash the program can re-panic in a goroutine of their own.
+//
+// A job that calls runtime.Goexit ends this goroutine once the deferred calls
+// have run: the job is completed and a replacement goroutine takes over w,
+// so the pool keeps its size. A panic and a Goexit are told apart by whether
+// control comes back from runJobs (as golang.org/x/sync/singleflight does),
+// never by recover() != nil, which is also nil for panic(nil) under
+// GODEBUG=panicnil=1.
+func (p *Pool[J]) work(w *worker[J]) {
+	exited := false
+	defer func() {
+		if !exited { // runtime.Goexit: runJobs never came back
+			w.returned, w.recovered, w.stack = true, nil, nil
+			go p.work(w) // the replacement completes w.job first
+		}
+	}()
+	for p.runJobs(w) { // a job panicked and runJobs recovered it
+		p.handlePanic(w.job, w.recovered, w.stack)
+		w.returned, w.panicked, w.recovered, w.stack = true, true, nil, nil
+	}
+	exited = true
+}
+
+// runJobs is the worker loop: it runs jobs until the pool has no more for w,
+// and reports false; or until a job panics, and then reports true with the
+// panic recovered into w. It completes a job and takes the next one in one
+// critical section, and it is where a worker parks, in two places: while no
+// job is there for it (in idle), and while its finished job waits for room
+// in the finished queue (in holders).
+func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
+	defer func() {
+		if w.running { // the job panicked or called runtime.Goexit
+			w.running = false
+			w.recovered, w.stack = recover(), debug.Stack()
+			panicked = true
+		}
+	}()
+	p.mu.Lock()
+	for {
+		if w.returned {
+			p.completeLocked(w)
+			for w.holding {
+				w.wake.Wait() // parked in holders: a retrieval, Close or Stop releases w
+			}
+		}
+		switch p.nextLocked(w) {
+		case stepPark:
+			w.wake.Wait() // parked in idle: a job handed over, a shrink, Close or Stop wakes w
+			continue
+		case stepExit:
+			p.mu.Unlock()
+			return false
+		}
+		p.mu.Unlock()
+		w.running = true
+		p.runJob(w.job)
+		w.running, w.returned = false, true
+		p.mu.Lock()
+	}
+}
+
+// A step is what a worker does next.
+type step int
+
+const (
+	stepRun  step = iota // run w.job
+	stepPark             // wait on w.wake
+	stepExit             // end the goroutine
+)
+
+// nextLocked decides worker w's next step. A worker that is not parked takes
+// the front waiting job (counted Running), retires if a shrink left the pool
+// above its size, exits once the pool is closed with nothing left, or else
+// parks in idle. A parked worker stays parked until a job is handed to it,
+// it is retired, or Close or Stop unparks it.
+func (p *Pool[J]) nextLocked(w *worker[J]) step {
+	switch {
+	case w.assigned:
+		w.assigned = false
+		return stepRun
+	case w.retired:
+		return stepExit
+	case w.parked:
+		return stepPark
+	case p.live > p.size:
+		p.live-- // retire: a shrink is waiting for a busy worker to come free
+		return stepExit
+	case p.startableLocked() && !p.stoppedByParentLocked():
+		w.job = p.takeLocked()
+		return stepRun
+	case p.closed:
+		return stepExit
+	}
+	w.parked = true
+	p.idle = append(p.idle, w)
+	return stepPark
+}
+
+// startableLocked reports whether a worker may start a job now: one is
+// waiting (in intake or, with bufferSize 0, from a blocked producer) and the
+// pool is not paused.
+func (p *Pool[J]) startableLocked() bool {
+	return (p.intake.Len() > 0 || p.blocked.Len() > 0) && !p.paused
+}
+
+// takeLocked takes the next job for a worker and counts it Running. A slot it
+// frees in intake is filled at once from the longest-blocked producer.
+func (p *Pool[J]) takeLocked() J {
+	var job J
+	if p.intake.Len() > 0 {
+		job = p.intake.Pop()
+		if p.blocked.Len() > 0 {
+			p.intake.Push(p.acceptFrontLocked())
+		}
+	} else {
+		job = p.acceptFrontLocked() // bufferSize 0: straight from the producer
+	}
+	p.c.running++
+	return job
+}
+
+// assignLocked hands job, already counted Running, to the parked worker
+// taken off idle by popIdleLocked, and wakes it.
+func (p *Pool[J]) assignLocked(job J) {
+	w := p.popIdleLocked()
+	w.job, w.assigned = job, true
+	w.wake.Signal()
+}
+
+// popIdleLocked takes the most recently parked worker (its caches are
+// warmest) off idle. The caller must have checked that idle is not empty.
+func (p *Pool[J]) popIdleLocked() *worker[J] {
+	n := len(p.idle) - 1
+	w := p.idle[n]
+	p.idle[n] = nil
+	p.idle = p.idle[:n]
+	w.parked = false
+	return w
+}
+
+// dispatchLocked hands waiting jobs to idle workers, as many as both allow:
+// after Resume, and after Resize added workers.
+func (p *Pool[J]) dispatchLocked() {
+	for len(p.idle) > 0 && p.startableLocked() && !p.stoppedByParentLocked() {
+		p.assignLocked(p.takeLocked())
+	}
+}
+
+// runJob calls job's RunContext with the pool's context if it is a
+// [ContextJob], and its Run otherwise.
+func (p *Pool[J]) runJob(job J) {
+	if cj, ok := any(job).(ContextJob); ok {
+		cj.RunContext(p.ctx)
+		return
+	}
+	job.Run()
+}
+
+// completeLocked counts w's job, whose Run returned, as Completed and, with
+// queueFinished, puts it on the finished queue. If that leaves the queue
+// over bufferSize while the pool is open, w is put in holders: the caller
+// parks it until a retrieval, Close or Stop releases it.
+func (p *Pool[J]) completeLocked(w *worker[J]) {
+	p.c.running--
+	p.c.completed++
+	if w.panicked {
+		p.c.panicked++
+	}
+	if p.idleLocked() {
+		p.isIdle.Broadcast()
+		if p.closed {
+			p.endLocked()
+		}
+	}
+	if p.queueFinished {
+		p.finished.Push(w.job)
+		p.hasFinished.Signal()
+		if !p.closed && p.finished.Len() > p.bufferSize {
+			w.holding = true
+			p.holders.PushBack(w)
+		}
+	}
+	var zero J
+	w.job, w.returned, w.panicked = zero, false, false
+}
+
+// releaseLocked lets a worker held in holders go on.
+func (p *Pool[J]) releaseLocked(w *worker[J]) {
+	w.holding = false
+	w.wake.Signal()
+}
+
+// handlePanic gives a job's panic to the panic handler, or logs it. A panic
+// in the handler is recovered and logged, so it cannot take the worker down.
+func (p *Pool[J]) handlePanic(job J, recovered any, stack []byte) {
+	if p.panicHandler == nil {
+		log.Printf("workerpool: job %T panicked: %v\n%s", job, recovered, stack)
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			log.Printf("workerpool: panic handler panicked: %v\n%s", r, debug.Stack())
+		}
+	}()
+	p.panicHandler(job, recovered, stack)
+}
