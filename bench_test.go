@@ -1,16 +1,24 @@
 package workerpool_test
 
 import (
+	"sync"
 	"testing"
+
+	"github.com/gammazero/deque"
+
+	"github.com/seed761c1f22/workerpool"
 
 	"github.com/seed761c1f22/workerpool/internal/benchwork"
 )
 
-// One benchmark iteration pushes benchwork.BatchSize pre-allocated jobs through a
-// fresh pool, closes it and waits until it is done; ns/job is the time per
-// job. impl=cond is this package, impl=chan the channel reference in
-// internal/chanpool, impl=serial a loop calling Run: the floor. The peers
-// (ants, pond, ...) are measured on the same harness in internal/peerbench.
+// One benchmark iteration pushes a batch of pre-allocated jobs
+// (benchwork.BatchSizes) through a fresh pool, closes it and waits until it
+// is done; ns/job is the time per job. impl=cond is this package,
+// impl=chanmin the channel pool people write by hand, impl=chan the channel
+// reference with safe shutdown in internal/chanpool, impl=condmin the naive
+// one-mutex, two-Cond pool, impl=serial a loop calling Run: the floor. The
+// peers (ants, pond, ...) are measured on the same harness in
+// internal/peerbench.
 
 func BenchmarkSubmit(b *testing.B) {
 	benchwork.Run(b, benchwork.Core, benchwork.Submit, benchwork.QueueOneByOne)
@@ -26,4 +34,48 @@ func BenchmarkProducers(b *testing.B) {
 
 func BenchmarkBatch(b *testing.B) {
 	benchwork.Run(b, benchwork.Core, benchwork.Batch, benchwork.QueueBatch)
+}
+
+// BenchmarkQueueUncontended is the cost of one QueueJob from one goroutine
+// while the workers are busy and the intake queue has room (the pool is
+// paused, so nothing competes for the lock), next to the floor: a bare
+// Lock, PushBack, Unlock on a deque.
+func BenchmarkQueueUncontended(b *testing.B) {
+	const chunk = 4096 // jobs queued into one pool before a fresh one is made
+	job := &benchwork.Tiny{}
+	b.Run("impl=cond", func(b *testing.B) {
+		b.ReportAllocs()
+		var p *workerpool.Pool[*benchwork.Tiny]
+		for i := 0; b.Loop(); i++ {
+			if i%chunk == 0 {
+				b.StopTimer()
+				if p != nil {
+					p.Stop()
+				}
+				p, _ = workerpool.New[*benchwork.Tiny](2, chunk, false)
+				p.Pause()
+				b.StartTimer()
+			}
+			if err := p.QueueJob(job); err != nil {
+				b.Fatal(err)
+			}
+		}
+		p.Stop()
+	})
+	b.Run("impl=lockpush", func(b *testing.B) {
+		b.ReportAllocs()
+		var mu sync.Mutex
+		var q deque.Deque[*benchwork.Tiny]
+		q.SetBaseCap(chunk)
+		for i := 0; b.Loop(); i++ {
+			if i%chunk == 0 {
+				b.StopTimer()
+				q.Clear()
+				b.StartTimer()
+			}
+			mu.Lock()
+			q.PushBack(job)
+			mu.Unlock()
+		}
+	})
 }

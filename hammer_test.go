@@ -48,13 +48,14 @@ func hammer(t *testing.T, workers, buf int, queueFinished bool) {
 
 		var wg sync.WaitGroup
 		var producersLeft atomic.Int32
+		var rejected atomic.Uint64
 		for g := range goroutines {
 			switch g % 4 {
 			case 0, 1:
 				producersLeft.Add(1)
 				wg.Go(func() {
 					defer producersLeft.Add(-1)
-					produce(t, p, jobs[g])
+					rejected.Add(produce(t, p, jobs[g]))
 				})
 			case 2:
 				wg.Go(func() { consume(p) })
@@ -68,15 +69,15 @@ func hammer(t *testing.T, workers, buf int, queueFinished bool) {
 			job.retrieved.Add(1)
 		}
 
-		verifyExactlyOnce(t, jobs, p.Stats(), buf, queueFinished)
+		verifyExactlyOnce(t, jobs, p.Stats(), rejected.Load(), buf, queueFinished)
 	})
 }
 
 // verifyExactlyOnce checks, once a pool is done and drained, that every
 // accepted job ran exactly once or was skipped, that refused jobs never ran,
 // that each finished job was retrieved exactly once, and that the final
-// Stats count exactly that.
-func verifyExactlyOnce(t testing.TB, jobs [][]*hammerJob, s workerpool.Stats, buf int, queueFinished bool) {
+// Stats count exactly that, with rejected refusals.
+func verifyExactlyOnce(t testing.TB, jobs [][]*hammerJob, s workerpool.Stats, rejected uint64, buf int, queueFinished bool) {
 	t.Helper()
 	checkInvariants(t, s, buf, queueFinished)
 	var accepted, ran, skipped, panicked uint64
@@ -108,15 +109,20 @@ func verifyExactlyOnce(t testing.TB, jobs [][]*hammerJob, s workerpool.Stats, bu
 	assert.Equal(t, ran, s.Completed, "Completed counts exactly the jobs that ran")
 	assert.Equal(t, skipped, s.Skipped, "Skipped counts exactly the accepted jobs that never ran")
 	assert.Equal(t, panicked, s.Panicked, "Panicked counts exactly the jobs that panicked")
+	assert.Equal(t, rejected, s.Rejected, "Rejected counts exactly the refusals")
+	assert.Zero(t, s.Blocked+s.Held, "no call blocked and no worker held at the end")
+	assert.False(t, s.Paused, "Close ends a pause")
 	assert.Zero(t, s.Waiting+s.Running+s.Finished)
 }
 
 // produce queues jobs through every queuing call until they are all
-// accepted or the pool refuses with ErrClosed.
-func produce(t *testing.T, p *workerpool.Pool[*hammerJob], jobs []*hammerJob) {
+// accepted or the pool refuses with ErrClosed, and returns how many times a
+// job was refused with an error that counts it Rejected.
+func produce(t *testing.T, p *workerpool.Pool[*hammerJob], jobs []*hammerJob) (rejected uint64) {
 	for len(jobs) > 0 {
 		var n int
 		var err error
+		offered := 1
 		switch rand.IntN(4) {
 		case 0:
 			if err = p.QueueJob(jobs[0]); err == nil {
@@ -127,7 +133,8 @@ func produce(t *testing.T, p *workerpool.Pool[*hammerJob], jobs []*hammerJob) {
 				n = 1
 			}
 		case 2:
-			n, err = p.QueueJobs(jobs[:min(len(jobs), 1+rand.IntN(16))]...)
+			offered = min(len(jobs), 1+rand.IntN(16))
+			n, err = p.QueueJobs(jobs[:offered]...)
 		case 3:
 			ctx, cancel := context.WithTimeout(context.Background(), time.Duration(rand.IntN(50))*time.Microsecond)
 			if err = p.QueueJobContext(ctx, jobs[0]); err == nil {
@@ -139,15 +146,19 @@ func produce(t *testing.T, p *workerpool.Pool[*hammerJob], jobs []*hammerJob) {
 			j.accepted.Store(1)
 		}
 		jobs = jobs[n:]
+		if err != nil {
+			rejected += uint64(offered - n)
+		}
 		switch {
 		case err == nil, errors.Is(err, workerpool.ErrQueueFull), errors.Is(err, context.DeadlineExceeded):
 		case errors.Is(err, workerpool.ErrClosed):
-			return
+			return rejected
 		default:
 			t.Errorf("unexpected error %v", err)
-			return
+			return rejected
 		}
 	}
+	return rejected
 }
 
 // consume retrieves finished jobs, blocking or not, until the pool is done.
@@ -170,8 +181,9 @@ func consume(p *workerpool.Pool[*hammerJob]) {
 }
 
 // sample checks the invariants on Stats snapshots and that the totals never
-// go back, and sometimes shuts the pool down early. Once every producer has
-// returned it closes the pool, so consumers see done.
+// go back, and sometimes resizes, pauses and resumes the pool or shuts it
+// down early. Once every producer has returned it closes the pool, so
+// consumers see done.
 func sample(t *testing.T, p *workerpool.Pool[*hammerJob], buf int, queueFinished bool, producersLeft *atomic.Int32) {
 	var prev workerpool.Stats
 	for producersLeft.Load() > 0 {
@@ -187,6 +199,15 @@ func sample(t *testing.T, p *workerpool.Pool[*hammerJob], buf int, queueFinished
 			assert.NoError(t, p.Close())
 		case 1:
 			assert.NoError(t, p.Stop())
+		case 2, 3, 4, 5, 6, 7, 8, 9:
+			if err := p.Resize(1 + rand.IntN(2*s.Workers+1)); err != nil {
+				assert.ErrorIs(t, err, workerpool.ErrClosed)
+			}
+		case 10, 11, 12:
+			p.Pause()
+		}
+		if s.Paused && rand.IntN(30) == 0 {
+			p.Resume()
 		}
 		runtime.Gosched()
 	}

@@ -292,3 +292,64 @@ func TestMisuse_StatsAndGetFinishedDuringClose(t *testing.T) {
 		assert.Equal(t, workerpool.Stats{Workers: 4, Queued: 50, Completed: 50, Retrieved: 50}, p.Stats())
 	}
 }
+
+// TestMisuse_ErrorPrecedence pins the one order in which every queuing call
+// checks: an ended context, then ErrClosed, then ErrNilJob, then room.
+func TestMisuse_ErrorPrecedence(t *testing.T) {
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	type queueCall func(p *workerpool.Pool[*countJob], ctx context.Context, job *countJob) error
+	calls := map[string]queueCall{
+		"QueueJob":    func(p *workerpool.Pool[*countJob], _ context.Context, job *countJob) error { return p.QueueJob(job) },
+		"TryQueueJob": func(p *workerpool.Pool[*countJob], _ context.Context, job *countJob) error { return p.TryQueueJob(job) },
+		"QueueJobContext": func(p *workerpool.Pool[*countJob], ctx context.Context, job *countJob) error {
+			return p.QueueJobContext(ctx, job)
+		},
+		"QueueJobs": func(p *workerpool.Pool[*countJob], _ context.Context, job *countJob) error {
+			_, err := p.QueueJobs(job)
+			return err
+		},
+	}
+	tests := []struct {
+		state   string // "open", "full" (no worker idle, no room) or "closed"
+		call    string
+		ctx     context.Context
+		nilJob  bool
+		want    error
+		comment string
+	}{
+		{"closed", "QueueJob", nil, true, workerpool.ErrClosed, "closed before nil"},
+		{"closed", "TryQueueJob", nil, true, workerpool.ErrClosed, "closed before nil"},
+		{"closed", "QueueJobs", nil, true, workerpool.ErrClosed, "closed before nil"},
+		{"closed", "QueueJobContext", context.Background(), true, workerpool.ErrClosed, "closed before nil"},
+		{"closed", "QueueJobContext", ended, true, context.Canceled, "ended context first"},
+		{"closed", "QueueJobContext", ended, false, context.Canceled, "ended context first"},
+		{"open", "QueueJob", nil, true, workerpool.ErrNilJob, "nil before room"},
+		{"open", "TryQueueJob", nil, true, workerpool.ErrNilJob, "nil before room"},
+		{"open", "QueueJobs", nil, true, workerpool.ErrNilJob, "nil before room"},
+		{"open", "QueueJobContext", ended, false, context.Canceled, "ended context even with room"},
+		{"full", "TryQueueJob", nil, true, workerpool.ErrNilJob, "nil before room"},
+		{"full", "QueueJob", nil, true, workerpool.ErrNilJob, "nil before room"},
+		{"full", "TryQueueJob", nil, false, workerpool.ErrQueueFull, "room last"},
+		{"full", "QueueJobContext", ended, true, context.Canceled, "ended context first"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.state+"/"+tt.call+"/"+tt.comment, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := newPool[*countJob](t, 1, 0, false)
+				switch tt.state {
+				case "full":
+					p.Pause() // the idle worker takes nothing: bufferSize 0 has no room
+				case "closed":
+					require.NoError(t, p.Close())
+				}
+				job := &countJob{}
+				if tt.nilJob {
+					job = nil
+				}
+				assert.ErrorIs(t, calls[tt.call](p, tt.ctx, job), tt.want)
+				_ = p.Close()
+			})
+		})
+	}
+}

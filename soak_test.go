@@ -82,11 +82,12 @@ func soakPool(t *testing.T) (ran, skipped uint64) {
 
 	var wg sync.WaitGroup
 	var producersLeft atomic.Int32
+	var rejected atomic.Uint64
 	for g := range jobs {
 		producersLeft.Add(1)
 		wg.Go(func() {
 			defer producersLeft.Add(-1)
-			produce(t, p, jobs[g])
+			rejected.Add(produce(t, p, jobs[g]))
 		})
 	}
 	wg.Go(func() { consumeInStints(p) })
@@ -100,7 +101,7 @@ func soakPool(t *testing.T) (ran, skipped uint64) {
 	}
 	wg.Wait()
 	s := p.Stats()
-	verifyExactlyOnce(t, jobs, s, buf, queueFinished)
+	verifyExactlyOnce(t, jobs, s, rejected.Load(), buf, queueFinished)
 	return s.Completed, s.Skipped
 }
 

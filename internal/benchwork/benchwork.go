@@ -3,8 +3,10 @@
 // measured on the same work.
 package benchwork
 
-// BatchSize is the number of jobs one benchmark iteration pushes through a fresh pool.
-const BatchSize = 4096
+// BatchSizes is the number of jobs one benchmark iteration pushes through a
+// fresh pool, per workload: large enough that starting and closing the pool
+// does not weigh on the time per job.
+var BatchSizes = map[string]int{"tiny": 100_000, "medium": 20_000}
 
 // Job is the interface every benchmarked pool runs.
 type Job interface {

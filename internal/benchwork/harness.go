@@ -53,7 +53,7 @@ const producers = 4
 // the serial floor. queue pushes one batch of jobs into a runner.
 func Run(b *testing.B, impls []Impl, m Matrix, queue func(Runner, []Job)) {
 	for _, work := range Works {
-		jobs := NewJobs(work, BatchSize)
+		jobs := NewJobs(work, BatchSizes[work])
 		b.Run("impl=serial/work="+work, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -61,7 +61,7 @@ func Run(b *testing.B, impls []Impl, m Matrix, queue func(Runner, []Job)) {
 					j.Run()
 				}
 			}
-			reportPerJob(b)
+			reportPerJob(b, len(jobs))
 		})
 		for _, impl := range impls {
 			for _, w := range m.Workers {
@@ -74,7 +74,7 @@ func Run(b *testing.B, impls []Impl, m Matrix, queue func(Runner, []Job)) {
 							queue(r, jobs)
 							r.Finish()
 						}
-						reportPerJob(b)
+						reportPerJob(b, len(jobs))
 					})
 				}
 			}
@@ -108,7 +108,7 @@ func QueueBatch(r Runner, jobs []Job) {
 	QueueOneByOne(r, jobs)
 }
 
-// reportPerJob reports the time per job of a finished benchmark.
-func reportPerJob(b *testing.B) {
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*BatchSize), "ns/job")
+// reportPerJob reports the time per job of a finished benchmark of batches of n jobs.
+func reportPerJob(b *testing.B, n int) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/job")
 }

@@ -7,8 +7,10 @@ import (
 	"github.com/seed761c1f22/workerpool/internal/chanpool"
 )
 
-// Core are the two designs of this module: impl=cond is workerpool.Pool,
-// impl=chan the channel reference in internal/chanpool.
+// Core are the implementations the workerpool module's benchmarks compare:
+// impl=cond is workerpool.Pool, impl=chanmin the channel pool people write by
+// hand, impl=chan the channel reference with safe shutdown in
+// internal/chanpool, impl=condmin the naive one-mutex, two-Cond pool.
 var Core = []Impl{
 	{"cond", func(w, buf int, results bool) Runner {
 		p, err := workerpool.New[Job](w, buf, results)
@@ -17,9 +19,11 @@ var Core = []Impl{
 		}
 		return newQueueRunner[*workerpool.Pool[Job]](p, results)
 	}},
+	{"chanmin", NewChanMin},
 	{"chan", func(w, buf int, results bool) Runner {
 		return newQueueRunner[*chanpool.Pool[Job]](chanpool.New[Job](w, buf, results), results)
 	}},
+	{"condmin", NewCondMin},
 }
 
 // finishedQueue is what Pool and chanpool.Pool share.
