@@ -1,0 +1,174 @@
+package workerpoolprom_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed761c1f22/workerpool"
+	"github.com/seed761c1f22/workerpool/contrib/workerpoolprom"
+)
+
+// knownPool returns a pool in a known state: one job finished and queued
+// for retrieval, paused with two jobs waiting, one job refused.
+func knownPool(t *testing.T) *workerpool.Pool[workerpool.Job] {
+	p, err := workerpool.New[workerpool.Job](2, 2, true)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = p.Stop() })
+	noop := workerpool.JobFunc(func() {})
+	require.NoError(t, p.QueueJob(noop))
+	require.NoError(t, p.WaitIdle(context.Background()))
+	p.Pause()
+	_, err = p.QueueJobs(noop, noop)
+	require.NoError(t, err)
+	require.ErrorIs(t, p.TryQueueJob(noop), workerpool.ErrQueueFull)
+	return p
+}
+
+func TestCollector_KnownState(t *testing.T) {
+	c := workerpoolprom.NewCollector("resize", knownPool(t))
+	want := `
+# HELP workerpool_blocked_calls Queuing calls waiting for room in the intake queue.
+# TYPE workerpool_blocked_calls gauge
+workerpool_blocked_calls{pool="resize"} 0
+# HELP workerpool_held_workers Workers holding a finished job because the finished queue is full.
+# TYPE workerpool_held_workers gauge
+workerpool_held_workers{pool="resize"} 0
+# HELP workerpool_jobs_completed_total Jobs whose Run returned, panicked ones included.
+# TYPE workerpool_jobs_completed_total counter
+workerpool_jobs_completed_total{pool="resize"} 1
+# HELP workerpool_jobs_finished Jobs whose Run returned, held for retrieval.
+# TYPE workerpool_jobs_finished gauge
+workerpool_jobs_finished{pool="resize"} 1
+# HELP workerpool_jobs_panicked_total Completed jobs whose Run panicked.
+# TYPE workerpool_jobs_panicked_total counter
+workerpool_jobs_panicked_total{pool="resize"} 0
+# HELP workerpool_jobs_queued_total Jobs accepted since the pool was created.
+# TYPE workerpool_jobs_queued_total counter
+workerpool_jobs_queued_total{pool="resize"} 3
+# HELP workerpool_jobs_rejected_total Jobs turned away with ErrQueueFull, ErrClosed or a context error.
+# TYPE workerpool_jobs_rejected_total counter
+workerpool_jobs_rejected_total{pool="resize"} 1
+# HELP workerpool_jobs_retrieved_total Finished jobs handed out to callers.
+# TYPE workerpool_jobs_retrieved_total counter
+workerpool_jobs_retrieved_total{pool="resize"} 0
+# HELP workerpool_jobs_running Jobs started whose Run has not returned.
+# TYPE workerpool_jobs_running gauge
+workerpool_jobs_running{pool="resize"} 0
+# HELP workerpool_jobs_skipped_total Accepted jobs dropped unstarted by Stop.
+# TYPE workerpool_jobs_skipped_total counter
+workerpool_jobs_skipped_total{pool="resize"} 0
+# HELP workerpool_jobs_waiting Jobs accepted and not yet started.
+# TYPE workerpool_jobs_waiting gauge
+workerpool_jobs_waiting{pool="resize"} 2
+# HELP workerpool_paused 1 while Pause is in effect, else 0.
+# TYPE workerpool_paused gauge
+workerpool_paused{pool="resize"} 1
+# HELP workerpool_workers Workers: the size set by New or Resize, plus retiring workers until their job returns.
+# TYPE workerpool_workers gauge
+workerpool_workers{pool="resize"} 2
+`
+	require.NoError(t, testutil.CollectAndCompare(c, strings.NewReader(want)))
+	assert.Equal(t, 13, testutil.CollectAndCount(c))
+}
+
+func TestCollector_Lint(t *testing.T) {
+	problems, err := testutil.CollectAndLint(workerpoolprom.NewCollector("lint", knownPool(t)))
+	require.NoError(t, err)
+	assert.Empty(t, problems)
+}
+
+func TestCollector_TwoPoolsOnOneRegistry(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	require.NoError(t, reg.Register(workerpoolprom.NewCollector("a", knownPool(t))))
+	require.NoError(t, reg.Register(workerpoolprom.NewCollector("b", knownPool(t))))
+	n, err := testutil.GatherAndCount(reg, "workerpool_jobs_queued_total")
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+}
+
+// TestCollector_EveryScrapeOfALivePoolAddsUp scrapes a pool many times
+// while producers, workers and a consumer move jobs and a controller
+// resizes and pauses it, and checks the invariants on every scrape's numbers.
+func TestCollector_EveryScrapeOfALivePoolAddsUp(t *testing.T) {
+	const buf = 8
+	p, err := workerpool.New[workerpool.Job](4, buf, true)
+	require.NoError(t, err)
+	reg := prometheus.NewPedanticRegistry()
+	require.NoError(t, reg.Register(workerpoolprom.NewCollector("live", p)))
+
+	var producers, others sync.WaitGroup
+	for range 3 {
+		producers.Go(func() {
+			for range 3000 {
+				if p.QueueJob(workerpool.JobFunc(func() {})) != nil {
+					return
+				}
+			}
+		})
+	}
+	others.Go(func() {
+		for range p.Finished() {
+		}
+	})
+	stop := make(chan struct{})
+	others.Go(func() {
+		for {
+			select {
+			case <-stop:
+				p.Resume()
+				return
+			default:
+			}
+			switch rand.IntN(4) {
+			case 0:
+				_ = p.Resize(1 + rand.IntN(6))
+			case 1:
+				p.Pause()
+			default:
+				p.Resume()
+			}
+		}
+	})
+
+	go func() { // once the producers are done, end the pool
+		producers.Wait()
+		close(stop)
+		_ = p.Close()
+	}()
+
+	scrapes := 0
+	for done := false; !done; scrapes++ {
+		mfs, err := reg.Gather()
+		require.NoError(t, err)
+		v := map[string]float64{}
+		for _, mf := range mfs {
+			m := mf.GetMetric()[0]
+			if c := m.GetCounter(); c != nil {
+				v[mf.GetName()] = c.GetValue()
+			} else {
+				v[mf.GetName()] = m.GetGauge().GetValue()
+			}
+		}
+		require.Equal(t, v["workerpool_jobs_queued_total"],
+			v["workerpool_jobs_waiting"]+v["workerpool_jobs_running"]+
+				v["workerpool_jobs_completed_total"]+v["workerpool_jobs_skipped_total"], "scrape %d: %v", scrapes, v)
+		require.Equal(t, v["workerpool_jobs_completed_total"],
+			v["workerpool_jobs_finished"]+v["workerpool_jobs_retrieved_total"], "scrape %d: %v", scrapes, v)
+		require.LessOrEqual(t, v["workerpool_jobs_running"], v["workerpool_workers"], "scrape %d: %v", scrapes, v)
+		require.LessOrEqual(t, v["workerpool_jobs_waiting"], float64(buf), "scrape %d: %v", scrapes, v)
+		require.LessOrEqual(t, v["workerpool_held_workers"], v["workerpool_jobs_finished"], "scrape %d: %v", scrapes, v)
+		if v["workerpool_jobs_completed_total"] >= 9000 {
+			done = true
+		}
+	}
+	others.Wait()
+	t.Logf("%d scrapes, each adding up", scrapes)
+}
