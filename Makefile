@@ -1,55 +1,67 @@
 GO ?= go
+
+# Every module in the repository: the library, the peer benchmarks and the exporters.
+MODULES := . internal/peerbench contrib/workerpoolprom contrib/workerpoolotel
+
+# Pinned tools, run through the Go module proxy (the first run downloads them).
+STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BENCHSTAT = $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+
+# Settings (override on the command line, e.g. make bench BENCH=Submit COUNT=5).
+BENCH ?= .
+BENCHTIME ?= 200ms
+COUNT ?= 10
 FUZZTIME ?= 30s
+SOAKTIME ?= 60s
 
 .DEFAULT_GOAL := help
 
 .PHONY: help
-help: ## Show this help
+help: ## Show the targets and the settings
+	@echo "Targets:"
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
+	@echo "Settings (make <target> NAME=value):"
+	@echo "  BENCH=$(BENCH)  benchmark regexp for bench and bench-peers"
+	@echo "  COUNT=$(COUNT)  runs of each benchmark, compared with benchstat"
+	@echo "  BENCHTIME=$(BENCHTIME)  time per benchmark run"
+	@echo "  FUZZTIME=$(FUZZTIME)  how long make fuzz runs (the first run spends about a minute building)"
+	@echo "  SOAKTIME=$(SOAKTIME)  how long make soak runs"
 
 .PHONY: test
-test: ## Vet, run every test with the race detector, then the allocation test (built without -race)
-	$(GO) vet ./...
-	$(GO) test -race ./...
+test: ## Vet and test every module with the race detector, then the allocation test (built without -race)
+	@set -e; for m in $(MODULES); do echo "== $$m"; (cd $$m && $(GO) vet ./... && $(GO) test -race ./...); done
 	$(GO) test -run=NoAllocations .
 
-.PHONY: cover
-cover: ## Run the tests with coverage and print the per-function summary
-	$(GO) test -race -coverprofile=cover.out ./...
-	$(GO) tool cover -func=cover.out
-
 .PHONY: lint
-lint: ## Check gofmt, go vet and that go.mod/go.sum are tidy
+lint: ## gofmt, go vet, staticcheck and go mod tidy -diff, for every module
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
-	$(GO) vet ./...
-	$(GO) mod tidy -diff
+	@set -e; for m in $(MODULES); do echo "== $$m"; (cd $$m && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) mod tidy -diff); done
+
+.PHONY: cover
+cover: ## Test the library with coverage and print its per-function summary
+	$(GO) test -race -coverprofile=cover.out .
+	$(GO) tool cover -func=cover.out
 
 .PHONY: example
 example: ## Run the demo pipeline
 	$(GO) run ./example
 
-BENCH ?= .
-BENCHTIME ?= 200ms
-COUNT ?= 10
-BENCHSTAT = $(GO) run golang.org/x/perf/cmd/benchstat@latest
-
 .PHONY: bench
-bench: ## Run the benchmarks (COUNT=10 times) and compare impl=cond with impl=chan and serial in benchstat
+bench: ## Benchmark cond against chanmin, chan and condmin (and serial), COUNT times, compared with benchstat
 	$(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -benchtime=$(BENCHTIME) -count=$(COUNT) . | tee bench.txt
-	$(BENCHSTAT) -col /impl bench.txt
+	$(BENCHSTAT) -filter '/impl:(cond OR chanmin OR chan OR condmin)' -col '/impl@(chanmin cond chan condmin)' bench.txt
+	$(BENCHSTAT) -filter '/impl:(serial OR cond OR lockpush)' -col /impl bench.txt
 
 .PHONY: bench-peers
-bench-peers: ## Check the peer adapters, then benchmark cond and chan against ants, pond, gammazero/workerpool, errgroup and a goroutine per job
+bench-peers: ## Check the peer adapters, then benchmark cond and chanmin against ants, pond, gammazero/workerpool, errgroup and a goroutine per job
 	cd internal/peerbench && $(GO) test -run=Adapter .
 	cd internal/peerbench && $(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -benchtime=$(BENCHTIME) -count=$(COUNT) . | tee ../../bench-peers.txt
-	$(BENCHSTAT) -col /impl bench-peers.txt
+	$(BENCHSTAT) -col '/impl@(chanmin cond ants pond gammazero errgroup goroutine)' bench-peers.txt
 
 .PHONY: fuzz
-fuzz: ## Fuzz random operation scripts against the pool for FUZZTIME (default 30s)
+fuzz: ## Fuzz random operation scripts against the pool for FUZZTIME
 	$(GO) test -run='^$$' -fuzz=FuzzPool -fuzztime=$(FUZZTIME) .
 
-SOAKTIME ?= 60s
-
 .PHONY: soak
-soak: ## Soak test for SOAKTIME (default 60s): random pools, millions of jobs, random shutdowns
+soak: ## Soak test for SOAKTIME: random pools, millions of jobs, random shutdowns, resizes and pauses
 	$(GO) test -run='^TestSoak$$' -soak=$(SOAKTIME) -count=1 -v .

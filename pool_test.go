@@ -50,7 +50,7 @@ func TestRegression_ZeroWorkersIsAnErrorNotAHang(t *testing.T) {
 }
 
 func TestNew_NilContextIsAnError(t *testing.T) {
-	//nolint:staticcheck // a nil context is the bad input under test
+	//lint:ignore SA1012 a nil context is the bad input under test
 	_, err := workerpool.New[*countJob](1, 1, false, workerpool.WithContext(nil))
 	require.EqualError(t, err, "workerpool: WithContext: nil context")
 }
