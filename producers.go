@@ -30,6 +30,14 @@ type producer[J Job] struct {
 func (p *Pool[J]) queue(ctx context.Context, job J) error {
 	nilJob := isNil(job)
 	p.mu.Lock()
+	// The common case first, inline: open, no idle worker to hand the job
+	// to, room in intake. The rest is acceptLocked's order, unchanged.
+	if !nilJob && !p.closed && p.parent == nil && (len(p.idle) == 0 || p.paused) && p.intake.Room() > 0 {
+		p.intake.Push(job)
+		p.c.queued++
+		p.mu.Unlock()
+		return nil
+	}
 	err := p.refuseLocked(nilJob)
 	if err == nil && !p.acceptLocked(job) {
 		var cw ctxWaker
@@ -47,7 +55,7 @@ func (p *Pool[J]) queue(ctx context.Context, job J) error {
 // context has ended, which stops the pool now), then [ErrNilJob]. A non-nil
 // job refused with ErrClosed counts as Rejected.
 func (p *Pool[J]) refuseLocked(nilJob bool) error {
-	if p.closed || p.stoppedByParentLocked() {
+	if p.closed || p.parent != nil && p.stoppedByParentLocked() {
 		if !nilJob {
 			p.c.rejected++
 		}
