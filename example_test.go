@@ -2,8 +2,12 @@ package workerpool_test
 
 import (
 	"context"
+	"errors"
+	"expvar"
 	"fmt"
-	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/seed761c1f22/workerpool"
 )
@@ -20,20 +24,24 @@ func ExampleNew() {
 	if err != nil {
 		panic(err)
 	}
-	for n := range 5 {
-		if err := pool.QueueJob(&square{n: n}); err != nil {
-			panic(err)
+	// Queue from a goroutine of its own and retrieve at the same time: a
+	// pool holds at most 2*bufferSize + workers jobs nobody has retrieved,
+	// so queuing everything before retrieving would block for good.
+	go func() {
+		defer pool.Close() // no more jobs: the waiting ones still run
+		for n := range 1000 {
+			if err := pool.QueueJob(&square{n: n}); err != nil {
+				return // workerpool.ErrClosed
+			}
 		}
-	}
-	_ = pool.Close() // no more jobs: the waiting ones still run
+	}()
 
-	var results []int
-	for job := range pool.Finished() {
-		results = append(results, job.result)
+	sum := 0
+	for job := range pool.Finished() { // ends when the pool is done
+		sum += job.result
 	}
-	slices.Sort(results)
-	fmt.Println(results)
-	// Output: [0 1 4 9 16]
+	fmt.Println(sum)
+	// Output: 332833500
 }
 
 func ExampleNew_badArguments() {
@@ -151,4 +159,239 @@ func ExamplePool_WaitIdle() {
 	// batch 1: 100
 	// batch 2: 400
 	// batch 3: 900
+}
+
+// fetch is a job that can be interrupted: the pool runs it through
+// RunContext, whose ctx Stop cancels.
+type fetch struct {
+	started chan struct{}
+	err     error
+}
+
+// The compiler checks that *fetch really is a ContextJob: a mistyped
+// RunContext would otherwise make it a plain Job, run through Run.
+var _ workerpool.ContextJob = (*fetch)(nil)
+
+func (f *fetch) Run() { f.RunContext(context.Background()) }
+
+func (f *fetch) RunContext(ctx context.Context) {
+	close(f.started)
+	select {
+	case <-ctx.Done(): // Stop, or the end of the WithContext context
+		f.err = ctx.Err()
+	case <-time.After(time.Hour): // the slow work
+	}
+}
+
+func ExampleContextJob() {
+	pool, _ := workerpool.New[*fetch](1, 1, true)
+	job := &fetch{started: make(chan struct{})}
+	_ = pool.QueueJob(job)
+	<-job.started
+	_ = pool.Stop() // cancels the running job's context
+	got, _ := pool.GetFinishedWait()
+	fmt.Println(got.err)
+	// Output: context canceled
+}
+
+func ExampleJobFunc() {
+	pool, _ := workerpool.New[workerpool.JobFunc](2, 8, false)
+	var sum atomic.Int64
+	for i := 1; i <= 10; i++ {
+		_ = pool.QueueJob(func() { sum.Add(int64(i)) })
+	}
+	_ = pool.Close()
+	pool.GetFinishedWait() // without queueFinished: waits for the end
+	fmt.Println(sum.Load())
+	// Output: 55
+}
+
+func ExampleContextJobFunc() {
+	pool := workerpool.NewWorkerPool(1, 1, false)
+	started := make(chan struct{})
+	var err error
+	_ = pool.QueueJob(workerpool.ContextJobFunc(func(ctx context.Context) {
+		close(started)
+		<-ctx.Done()
+		err = ctx.Err()
+	}))
+	<-started
+	_ = pool.Stop()
+	pool.GetFinishedWait()
+	fmt.Println(err)
+	// Output: context canceled
+}
+
+func ExamplePool_TryQueueJob() {
+	pool, _ := workerpool.New[*gate](1, 1, false) // room for 2: one running, one waiting
+	running, waiting := newGate(), newGate()
+	fmt.Println(pool.TryQueueJob(running), pool.TryQueueJob(waiting))
+	err := pool.TryQueueJob(newGate())
+	fmt.Println(errors.Is(err, workerpool.ErrQueueFull), pool.Stats().Rejected)
+	close(running.release)
+	close(waiting.release)
+	_ = pool.Close()
+	// Output:
+	// <nil> <nil>
+	// true 1
+}
+
+func ExamplePool_QueueJobContext() {
+	pool, _ := workerpool.New[*gate](1, 1, false)
+	running, waiting := newGate(), newGate()
+	_, _ = pool.QueueJobs(running, waiting)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	err := pool.QueueJobContext(ctx, newGate()) // the pool is full: gives up at the deadline
+	fmt.Println(err)
+	s := pool.Stats()
+	fmt.Println("queued", s.Queued, "rejected", s.Rejected)
+	close(running.release)
+	close(waiting.release)
+	_ = pool.Close()
+	// Output:
+	// context deadline exceeded
+	// queued 2 rejected 1
+}
+
+func ExampleWithContext() {
+	ctx, cancel := context.WithCancel(context.Background())
+	pool, _ := workerpool.New[*square](2, 8, false, workerpool.WithContext(ctx))
+	cancel() // as if Stop were called: no job starts from now on
+	pool.GetFinishedWait()
+	fmt.Println(pool.QueueJob(&square{n: 1}))
+	// Output: workerpool: pool is closed
+}
+
+// node is a job that finds the nodes below it: each job fans out follow-up
+// jobs into its own pool, as a crawler queues the links it finds.
+type node struct {
+	depth int
+	pool  *workerpool.Pool[*node]
+	later *overflow
+}
+
+// overflow keeps the follow-up jobs that found the pool full.
+type overflow struct {
+	mu   sync.Mutex
+	jobs []*node
+}
+
+func (n *node) Run() {
+	if n.depth == 3 {
+		return
+	}
+	for range 2 {
+		child := &node{depth: n.depth + 1, pool: n.pool, later: n.later}
+		// Never QueueJob from a job: with the queue full every worker
+		// could block there. TryQueueJob, and keep what does not fit.
+		if err := n.pool.TryQueueJob(child); errors.Is(err, workerpool.ErrQueueFull) {
+			n.later.mu.Lock()
+			n.later.jobs = append(n.later.jobs, child)
+			n.later.mu.Unlock()
+		}
+	}
+}
+
+// Jobs that queue follow-up jobs: TryQueueJob from the jobs, an overflow
+// list for what does not fit, WaitIdle to know when a round is over, and
+// Close only once nothing is left (Close would refuse the follow-ups).
+func Example_fanOut() {
+	pool, _ := workerpool.New[*node](2, 2, false)
+	later := &overflow{}
+	_ = pool.QueueJob(&node{pool: pool, later: later})
+	for {
+		_ = pool.WaitIdle(context.Background())
+		later.mu.Lock()
+		jobs := later.jobs
+		later.jobs = nil
+		later.mu.Unlock()
+		if len(jobs) == 0 {
+			break // idle and nothing left over: every node was visited
+		}
+		_, _ = pool.QueueJobs(jobs...) // blocks for room; the pool stays open
+	}
+	_ = pool.Close()
+	fmt.Println("visited", pool.Stats().Completed)
+	// Output: visited 15
+}
+
+func ExamplePool_StopAndCollect() {
+	pool := workerpool.NewWorkerPool(1, 4, false)
+	running := newGate()
+	_ = pool.QueueJob(running)
+	<-running.started
+	_, _ = pool.QueueJobs(&square{n: 1}, &square{n: 2}, &square{n: 3})
+
+	left := pool.StopAndCollect() // the skipped jobs, oldest first: persist or retry them
+	for _, job := range left {
+		fmt.Println("left:", job.(*square).n)
+	}
+	close(running.release)
+	pool.GetFinishedWait()
+	fmt.Println("skipped", pool.Stats().Skipped)
+	// Output:
+	// left: 1
+	// left: 2
+	// left: 3
+	// skipped 3
+}
+
+func ExamplePool_Resize() {
+	pool, _ := workerpool.New[*gate](1, 8, false)
+	jobs := []*gate{newGate(), newGate(), newGate()}
+	_, _ = pool.QueueJobs(jobs[0], jobs[1], jobs[2])
+	<-jobs[0].started
+	fmt.Println(pool.Stats().Running, "running")
+
+	_ = pool.Resize(3) // the new workers take the waiting jobs at once
+	<-jobs[1].started
+	<-jobs[2].started
+	fmt.Println(pool.Stats().Running, "running")
+
+	_ = pool.Resize(1) // busy workers retire when their job returns
+	fmt.Println(pool.Stats().Workers, "workers until the jobs return")
+	for _, j := range jobs {
+		close(j.release)
+	}
+	_ = pool.WaitIdle(context.Background())
+	_ = pool.Close()
+	pool.GetFinishedWait()
+	fmt.Println(pool.Stats().Workers, "worker")
+	// Output:
+	// 1 running
+	// 3 running
+	// 3 workers until the jobs return
+	// 1 worker
+}
+
+func ExamplePool_Pause() {
+	pool, _ := workerpool.New[*square](2, 4, true)
+	pool.Pause()
+	_, _ = pool.QueueJobs(&square{n: 2}, &square{n: 3}) // accepted, not started
+	s := pool.Stats()
+	fmt.Println("paused:", s.Paused, "waiting:", s.Waiting, "running:", s.Running)
+	pool.Resume()
+	_ = pool.Close()
+	sum := 0
+	for job := range pool.Finished() {
+		sum += job.result
+	}
+	fmt.Println(sum)
+	// Output:
+	// paused: true waiting: 2 running: 0
+	// 13
+}
+
+// Publishing the counters with expvar: one snapshot per read of
+// /debug/vars, so the numbers a monitoring system scrapes add up.
+func ExampleStats_expvar() {
+	pool, _ := workerpool.New[*square](2, 8, false)
+	expvar.Publish("workerpool", expvar.Func(func() any { return pool.Stats() }))
+	_, _ = pool.QueueJobs(&square{n: 1}, &square{n: 2})
+	_ = pool.Close()
+	pool.GetFinishedWait()
+	fmt.Println(expvar.Get("workerpool"))
+	// Output: {"Workers":2,"Queued":2,"Waiting":0,"Running":0,"Finished":0,"Retrieved":0,"Completed":2,"Skipped":0,"Panicked":0,"Blocked":0,"Held":0,"Rejected":0,"Paused":false}
 }
