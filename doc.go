@@ -1,10 +1,10 @@
 /*
-Package workerpool provides a pool of a fixed number of worker goroutines that
-run queued jobs, with bounded intake and finished queues and counters that
-always add up.
+Package workerpool provides a pool of worker goroutines that run queued jobs,
+with bounded intake and finished queues and counters that always add up.
 
 A [Job] is self-contained: it has a Run method and keeps its own results and
-errors. Jobs are queued with [Pool.QueueJob] (or [Pool.TryQueueJob],
+errors; a [ContextJob] is run through RunContext and can be interrupted, and
+[JobFunc] and [ContextJobFunc] turn funcs into jobs. Jobs are queued with [Pool.QueueJob] (or [Pool.TryQueueJob],
 [Pool.QueueJobContext], [Pool.QueueJobs]), run by the workers in FIFO order,
 and, if the pool was created with queueFinished, collected afterwards with
 [Pool.GetFinished], [Pool.GetFinishedWait] or [Pool.Finished]. Use it for
@@ -14,10 +14,15 @@ once, or as a buffered pipeline: intake → buffer → processing → buffer →
 # Concurrency model
 
 A pool has two bounded FIFO ring buffers, the intake queue and the finished
-queue, and one [sync.Mutex] that guards both queues and every counter. Waiting
-is done on [sync.Cond]s tied to that mutex, and every wait is a loop on its
-predicate. Consumers wait on one Cond for a finished job, [Pool.WaitIdle] on
-another for the pool to become idle.
+queue, and one [sync.Mutex] that guards both queues, every counter and the
+lists of parked goroutines. Waiting is done on [sync.Cond]s tied to that
+mutex, and every wait is a loop on its predicate. Consumers wait on one Cond
+for a finished job, [Pool.WaitIdle] on another for the pool to become idle.
+
+A worker parks in two places, both in its loop (worker.go): in the idle list
+while no job is there for it, and in the holders list while its finished job
+waits for room in a full finished queue. A queuing call parks in the blocked
+list while the intake queue is full (producers.go).
 
 Workers and blocked producers each wait on a Cond of their own, so that a
 wake-up reaches exactly the goroutine that can use it, and the work is done
@@ -55,14 +60,29 @@ A pool is done when it can never produce another finished job: it is closed
 or stopped, no job is waiting or running, and the finished queue is empty.
 [Pool.GetFinished] and [Pool.GetFinishedWait] report done, and [Pool.Finished]
 ends there. Without queueFinished, GetFinishedWait just waits for done.
+[Pool.StopAndCollect] stops and hands the skipped jobs back.
+
+# Operating a live pool
+
+[Pool.Resize] grows a pool at once and shrinks it by retiring idle workers at
+once and busy ones when their job returns; [Pool.Pause] and [Pool.Resume]
+hold and release the start of new jobs while queuing goes on. No job is
+interrupted, lost or run twice by either.
 
 # Exact counters
 
-[Pool.Stats] returns [Stats], whose numbers satisfy at every instant
+[Pool.Stats] returns [Stats], a snapshot of the pool at one instant between
+the call and its return, whose numbers satisfy
 
 	Queued    == Waiting + Running + Completed + Skipped
 	Completed == Finished + Retrieved   (with queueFinished)
-	0 <= Running <= Workers
+	0 <= Running <= Workers, 0 <= Held <= Workers, Held <= Finished
+
+Blocked (queuing calls waiting for room) and Held (workers waiting for room
+in the finished queue) tell why a pool stalls; Rejected counts the jobs
+turned away. The exporters in contrib/workerpoolprom and
+contrib/workerpoolotel read one snapshot per scrape, so what a monitoring
+system stores adds up too.
 
 An accepted job is run exactly once or counted Skipped by Stop: never lost,
 never run twice. A job that panics counts as Completed and Panicked; the panic
@@ -71,8 +91,9 @@ is given to the [WithPanicHandler] handler or logged, and the worker lives on.
 # Choosing bufferSize
 
 bufferSize is the capacity of the intake queue and of the finished queue.
-While nobody drains the finished queue, an open pool holds at most
-2*bufferSize + workers jobs (each worker may hold one finished job while the
+A fresh pool accepts workers + bufferSize jobs without blocking: its workers
+count as idle from the moment [New] returns. While nobody drains the finished
+queue, an open pool holds at most 2*bufferSize + workers jobs (each worker may hold one finished job while the
 finished queue is full); the next QueueJob blocks. A small buffer keeps
 producers in step with the workers; a larger one (a few times workers, or
 more for very short jobs) lets producers and consumers run in bursts without

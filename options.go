@@ -31,9 +31,12 @@ func WithPanicHandler(handler func(job Job, recovered any, stack []byte)) Option
 
 // WithContext ties the pool to ctx: when ctx ends, the pool stops as if
 // [Pool.Stop] had been called, promptly but not necessarily before the next
-// queuing call returns. The context passed to RunContext jobs carries ctx's
-// values (not its deadline) and is cancelled by that Stop. A nil ctx makes
-// [New] return an error.
+// queuing call returns. No job starts once ctx.Err() is non-nil: a worker
+// that would take a waiting job stops the pool itself instead, so the
+// waiting jobs are counted Skipped, and a queuing call that finds ctx ended
+// gets [ErrClosed]. The context passed to [ContextJob]s carries ctx's values
+// (not its deadline) and is cancelled by that Stop. A nil ctx makes [New]
+// return an error.
 func WithContext(ctx context.Context) Option {
 	return optionFunc(func(c *config) { c.ctx, c.ctxSet = ctx, true })
 }

@@ -53,6 +53,7 @@ type Pool[J Job] struct {
 	// bufferSize 0, it runs the job directly). See producer.
 	blocked deque.Deque[*producer[J]]
 	spare   []*producer[J] // producer entries for reuse
+	woken   int            // producers whose job was accepted that have not run since (see starvedLocked)
 	// finished holds jobs whose Run returned, not yet retrieved:
 	// Finished == finished.Len(). The first bufferSize of them are queued;
 	// for each one beyond, a worker is held in holders, so an open pool has

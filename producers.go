@@ -103,6 +103,7 @@ func (p *Pool[J]) waitAcceptedLocked(ctx context.Context, cw *ctxWaker, pr *prod
 			return err
 		}
 	}
+	p.woken--
 	return nil
 }
 
@@ -113,6 +114,7 @@ func (p *Pool[J]) acceptFrontLocked() J {
 	job := pr.job
 	var zero J
 	pr.job, pr.accepted = zero, true
+	p.woken++
 	p.c.queued++
 	pr.wake.Signal()
 	return job

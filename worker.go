@@ -2,6 +2,7 @@ package workerpool
 
 import (
 	"log"
+	"runtime"
 	"runtime/debug"
 	"sync"
 )
@@ -102,7 +103,11 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 			p.mu.Unlock()
 			return false
 		}
+		yield := p.starvedLocked()
 		p.mu.Unlock()
+		if yield {
+			runtime.Gosched()
+		}
 		w.running = true
 		p.runJob(w.job)
 		w.running, w.returned = false, true
@@ -145,6 +150,16 @@ func (p *Pool[J]) nextLocked(w *worker[J]) step {
 	w.parked = true
 	p.idle = append(p.idle, w)
 	return stepPark
+}
+
+// starvedLocked reports whether a worker about to run a job should yield
+// its processor first: a producer whose job a worker accepted has not run
+// since, and intake (of at least 4 slots) is down to a quarter. Woken
+// producers wait in the waker's run queue while every processor runs a
+// worker, so without the yield the queue drains and the workers go idle
+// before the producers come back with more jobs.
+func (p *Pool[J]) starvedLocked() bool {
+	return p.woken > 0 && p.bufferSize >= 4 && p.intake.Len() <= p.bufferSize/4
 }
 
 // startableLocked reports whether a worker may start a job now: one is
