@@ -47,16 +47,19 @@ example: ## Run the demo pipeline
 	$(GO) run ./example
 
 .PHONY: bench
-bench: ## Benchmark cond against chanmin, chan and condmin (and serial), COUNT times, compared with benchstat
-	$(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -benchtime=$(BENCHTIME) -count=$(COUNT) . | tee bench.txt
-	$(BENCHSTAT) -filter '/impl:(cond OR chanmin OR chan OR condmin)' -col '/impl@(chanmin cond chan condmin)' bench.txt
-	$(BENCHSTAT) -filter '/impl:(serial OR cond OR lockpush)' -col /impl bench.txt
+bench: ## Benchmark cond against chanmin, chan, condmin and serial in COUNT interleaved passes, compared with benchstat
+	$(GO) test -c -o bench.test .
+	rm -f bench.txt
+	for i in $$(seq $(COUNT)); do ./bench.test -test.run='^$$' -test.bench='$(BENCH)' -test.benchmem -test.benchtime=$(BENCHTIME) -test.timeout=0 | tee -a bench.txt; done
+	$(BENCHSTAT) -filter '/impl:(cond OR chanmin OR chan OR condmin) .unit:(ns/job OR allocs/op)' -col '/impl@(chanmin cond chan condmin)' bench.txt
+	$(BENCHSTAT) -filter '/impl:(serial OR cond OR lockpush) .unit:(ns/job OR ns/op)' -col /impl bench.txt
 
 .PHONY: bench-peers
-bench-peers: ## Check the peer adapters, then benchmark cond and chanmin against ants, pond, gammazero/workerpool, errgroup and a goroutine per job
-	cd internal/peerbench && $(GO) test -run=Adapter .
-	cd internal/peerbench && $(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -benchtime=$(BENCHTIME) -count=$(COUNT) . | tee ../../bench-peers.txt
-	$(BENCHSTAT) -col '/impl@(chanmin cond ants pond gammazero errgroup goroutine)' bench-peers.txt
+bench-peers: ## Check the peer adapters, then benchmark cond and chanmin against ants, pond, gammazero/workerpool, errgroup and a goroutine per job, in COUNT interleaved passes
+	cd internal/peerbench && $(GO) test -run=Adapter . && $(GO) test -c -o ../../bench-peers.test .
+	rm -f bench-peers.txt
+	for i in $$(seq $(COUNT)); do ./bench-peers.test -test.run='^$$' -test.bench='$(BENCH)' -test.benchmem -test.benchtime=$(BENCHTIME) -test.timeout=0 | tee -a bench-peers.txt; done
+	$(BENCHSTAT) -filter '.unit:(ns/job OR allocs/op)' -col '/impl@(chanmin cond ants pond gammazero errgroup goroutine)' bench-peers.txt
 
 .PHONY: fuzz
 fuzz: ## Fuzz random operation scripts against the pool for FUZZTIME

@@ -1,9 +1,11 @@
 // Command example runs a hashing pipeline through a workerpool and shows its
 // live Stats while it runs: producers generate data blocks, the workers hash
 // them, and a consumer writes out the digests in bursts, now slower and now
-// faster than they are made, so the queues fill up and drain. Every line checks that the
+// faster than they are made, so the queues fill up and drain: the blocked and
+// held counters show who waits for whom. Every line checks that the
 // counters add up. The first run ends with Close (every queued block is
-// hashed), the second with Stop (the waiting blocks are skipped).
+// hashed); the second resizes and pauses the live pool, then ends with
+// StopAndCollect (the waiting blocks are skipped and handed back).
 package main
 
 import (
@@ -43,7 +45,8 @@ func main() {
 	fmt.Println("Run 1: each producer queues 400 blocks, then Close: every queued block is hashed.")
 	run(workers, 400, 0)
 
-	fmt.Println("\nRun 2: producers queue without end; Stop after 1.5 s: waiting blocks are skipped.")
+	fmt.Println("\nRun 2: producers queue without end; at 0.4 s Resize(1), at 0.8 s Resize back and Pause,")
+	fmt.Println("at 1.1 s Resume, at 1.5 s StopAndCollect: waiting blocks are skipped and handed back.")
 	run(workers, -1, 1500*time.Millisecond)
 }
 
@@ -64,7 +67,16 @@ func run(workers, perProducer int, stopAfter time.Duration) {
 		wg.Go(func() { produce(pool, p, perProducer) })
 	}
 	if stopAfter > 0 {
-		time.AfterFunc(stopAfter, func() { _ = pool.Stop() })
+		time.AfterFunc(400*time.Millisecond, func() { _ = pool.Resize(1) })
+		time.AfterFunc(800*time.Millisecond, func() {
+			_ = pool.Resize(workers)
+			pool.Pause()
+		})
+		time.AfterFunc(1100*time.Millisecond, pool.Resume)
+		time.AfterFunc(stopAfter, func() {
+			left := pool.StopAndCollect()
+			fmt.Printf("\nStopAndCollect handed back %d blocks, oldest first, to persist or retry\n", len(left))
+		})
 	} else {
 		go func() {
 			wg.Wait()
@@ -149,7 +161,11 @@ func statsLine(s workerpool.Stats) string {
 		s.Completed != uint64(s.Finished)+s.Retrieved {
 		ok = "✗ counters do not add up"
 	}
-	return fmt.Sprintf("waiting %3d | running %d | finished %3d | retrieved %5d | queued %5d = %d+%d+%d+%d %s",
-		s.Waiting, s.Running, s.Finished, s.Retrieved,
-		s.Queued, s.Waiting, s.Running, s.Completed, s.Skipped, ok)
+	paused := ""
+	if s.Paused {
+		paused = " paused"
+	}
+	return fmt.Sprintf("workers %d | waiting %2d blocked %d | running %d | finished %2d held %d | retrieved %5d | queued %5d = %d+%d+%d+%d %s%s",
+		s.Workers, s.Waiting, s.Blocked, s.Running, s.Finished, s.Held, s.Retrieved,
+		s.Queued, s.Waiting, s.Running, s.Completed, s.Skipped, ok, paused)
 }
