@@ -85,6 +85,11 @@ type condMin struct {
 // NewCondMin returns a condMin runner.
 func NewCondMin(workers, buf int, results bool) Runner {
 	r := &condMin{capacity: max(buf, 1), results: results, live: workers}
+	// Without a base capacity the deques shrink as they empty and grow
+	// again, allocating all the time: a cost of the container, not of the
+	// design this reference stands for.
+	r.jobs.SetBaseCap(min(r.capacity, 4096))
+	r.done.SetBaseCap(min(r.capacity, 4096))
 	for _, c := range []*sync.Cond{&r.notEmpty, &r.notFull, &r.hasDone, &r.doneRoom} {
 		c.L = &r.mu
 	}
