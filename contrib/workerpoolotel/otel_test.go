@@ -2,8 +2,6 @@ package workerpoolotel_test
 
 import (
 	"context"
-	"math/rand/v2"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/seed761c1f22/workerpool"
 	"github.com/seed761c1f22/workerpool/contrib/workerpoolotel"
+	"github.com/seed761c1f22/workerpool/internal/livepool"
 )
 
 // collect reads one collection and returns each instrument's value, checking
@@ -84,44 +83,7 @@ func TestRegister_EveryCollectionOfALivePoolAddsUp(t *testing.T) {
 	_, err = workerpoolotel.Register(provider.Meter("test"), "live", p)
 	require.NoError(t, err)
 
-	var producers, others sync.WaitGroup
-	for range 3 {
-		producers.Go(func() {
-			for range 3000 {
-				if p.QueueJob(workerpool.JobFunc(func() {})) != nil {
-					return
-				}
-			}
-		})
-	}
-	others.Go(func() {
-		for range p.Finished() {
-		}
-	})
-	stop := make(chan struct{})
-	others.Go(func() {
-		for {
-			select {
-			case <-stop:
-				p.Resume()
-				return
-			default:
-			}
-			switch rand.IntN(4) {
-			case 0:
-				_ = p.Resize(1 + rand.IntN(6))
-			case 1:
-				p.Pause()
-			default:
-				p.Resume()
-			}
-		}
-	})
-	go func() {
-		producers.Wait()
-		close(stop)
-		_ = p.Close()
-	}()
+	wait := livepool.Run(p, 3, 3000)
 
 	collections := 0
 	for v := map[string]int64{}; v["workerpool.jobs.completed"] < 9000; collections++ {
@@ -134,6 +96,6 @@ func TestRegister_EveryCollectionOfALivePoolAddsUp(t *testing.T) {
 		require.LessOrEqual(t, v["workerpool.jobs.waiting"], int64(buf), "collection %d: %v", collections, v)
 		require.LessOrEqual(t, v["workerpool.workers.held"], v["workerpool.jobs.finished"], "collection %d: %v", collections, v)
 	}
-	others.Wait()
+	wait()
 	t.Logf("%d collections, each adding up", collections)
 }

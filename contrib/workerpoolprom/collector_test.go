@@ -2,9 +2,7 @@ package workerpoolprom_test
 
 import (
 	"context"
-	"math/rand/v2"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/seed761c1f22/workerpool"
 	"github.com/seed761c1f22/workerpool/contrib/workerpoolprom"
+	"github.com/seed761c1f22/workerpool/internal/livepool"
 )
 
 // knownPool returns a pool in a known state: one job finished and queued
@@ -104,45 +103,7 @@ func TestCollector_EveryScrapeOfALivePoolAddsUp(t *testing.T) {
 	reg := prometheus.NewPedanticRegistry()
 	require.NoError(t, reg.Register(workerpoolprom.NewCollector("live", p)))
 
-	var producers, others sync.WaitGroup
-	for range 3 {
-		producers.Go(func() {
-			for range 3000 {
-				if p.QueueJob(workerpool.JobFunc(func() {})) != nil {
-					return
-				}
-			}
-		})
-	}
-	others.Go(func() {
-		for range p.Finished() {
-		}
-	})
-	stop := make(chan struct{})
-	others.Go(func() {
-		for {
-			select {
-			case <-stop:
-				p.Resume()
-				return
-			default:
-			}
-			switch rand.IntN(4) {
-			case 0:
-				_ = p.Resize(1 + rand.IntN(6))
-			case 1:
-				p.Pause()
-			default:
-				p.Resume()
-			}
-		}
-	})
-
-	go func() { // once the producers are done, end the pool
-		producers.Wait()
-		close(stop)
-		_ = p.Close()
-	}()
+	wait := livepool.Run(p, 3, 3000)
 
 	scrapes := 0
 	for done := false; !done; scrapes++ {
@@ -169,6 +130,6 @@ func TestCollector_EveryScrapeOfALivePoolAddsUp(t *testing.T) {
 			done = true
 		}
 	}
-	others.Wait()
+	wait()
 	t.Logf("%d scrapes, each adding up", scrapes)
 }
