@@ -12,7 +12,7 @@ import (
 
 	"github.com/seed761c1f22/workerpool"
 	"github.com/seed761c1f22/workerpool/contrib/workerpoolotel"
-	"github.com/seed761c1f22/workerpool/internal/livepool"
+	"github.com/seed761c1f22/workerpool/internal/pooltest"
 )
 
 // collect reads one collection and returns each instrument's value, checking
@@ -44,16 +44,9 @@ func collect(t *testing.T, reader *sdkmetric.ManualReader, name string) map[stri
 }
 
 func TestRegister_KnownState(t *testing.T) {
-	p, err := workerpool.New[workerpool.Job](2, 2, true)
+	p, err := pooltest.Known()
 	require.NoError(t, err)
 	defer p.Stop()
-	noop := workerpool.JobFunc(func() {})
-	require.NoError(t, p.QueueJob(noop))
-	require.NoError(t, p.WaitIdle(context.Background()))
-	p.Pause()
-	_, err = p.QueueJobs(noop, noop)
-	require.NoError(t, err)
-	require.ErrorIs(t, p.TryQueueJob(noop), workerpool.ErrQueueFull)
 
 	reader := sdkmetric.NewManualReader()
 	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
@@ -83,7 +76,7 @@ func TestRegister_EveryCollectionOfALivePoolAddsUp(t *testing.T) {
 	_, err = workerpoolotel.Register(provider.Meter("test"), "live", p)
 	require.NoError(t, err)
 
-	wait := livepool.Run(p, 3, 3000)
+	wait := pooltest.Run(p, 3, 3000)
 
 	collections := 0
 	for v := map[string]int64{}; v["workerpool.jobs.completed"] < 9000; collections++ {

@@ -1,7 +1,6 @@
 package workerpoolprom_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -12,22 +11,14 @@ import (
 
 	"github.com/seed761c1f22/workerpool"
 	"github.com/seed761c1f22/workerpool/contrib/workerpoolprom"
-	"github.com/seed761c1f22/workerpool/internal/livepool"
+	"github.com/seed761c1f22/workerpool/internal/pooltest"
 )
 
-// knownPool returns a pool in a known state: one job finished and queued
-// for retrieval, paused with two jobs waiting, one job refused.
+// knownPool returns pooltest.Known's pool, stopped when the test ends.
 func knownPool(t *testing.T) *workerpool.Pool[workerpool.Job] {
-	p, err := workerpool.New[workerpool.Job](2, 2, true)
+	p, err := pooltest.Known()
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = p.Stop() })
-	noop := workerpool.JobFunc(func() {})
-	require.NoError(t, p.QueueJob(noop))
-	require.NoError(t, p.WaitIdle(context.Background()))
-	p.Pause()
-	_, err = p.QueueJobs(noop, noop)
-	require.NoError(t, err)
-	require.ErrorIs(t, p.TryQueueJob(noop), workerpool.ErrQueueFull)
 	return p
 }
 
@@ -103,7 +94,7 @@ func TestCollector_EveryScrapeOfALivePoolAddsUp(t *testing.T) {
 	reg := prometheus.NewPedanticRegistry()
 	require.NoError(t, reg.Register(workerpoolprom.NewCollector("live", p)))
 
-	wait := livepool.Run(p, 3, 3000)
+	wait := pooltest.Run(p, 3, 3000)
 
 	scrapes := 0
 	for done := false; !done; scrapes++ {

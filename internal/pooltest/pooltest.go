@@ -1,13 +1,45 @@
-// Package livepool puts a pool under changing load, for the tests that check
-// what an exporter reads while the pool runs.
-package livepool
+// Package pooltest gives the exporters' tests pools to read: one in a known
+// state, and one under changing load.
+package pooltest
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 
 	"github.com/seed761c1f22/workerpool"
 )
+
+// Known returns a pool in a known state: 2 workers and queues of 2, finished
+// jobs kept; one job finished and not retrieved; paused, with two jobs
+// waiting; one job refused with ErrQueueFull. Its Stats are
+//
+//	{Workers: 2, Queued: 3, Waiting: 2, Finished: 1, Completed: 1, Rejected: 1, Paused: true}
+//
+// The caller stops it when done.
+func Known() (*workerpool.Pool[workerpool.Job], error) {
+	p, err := workerpool.New[workerpool.Job](2, 2, true)
+	if err != nil {
+		return nil, err
+	}
+	noop := workerpool.JobFunc(func() {})
+	if err := p.QueueJob(noop); err != nil {
+		return nil, err
+	}
+	if err := p.WaitIdle(context.Background()); err != nil {
+		return nil, err
+	}
+	p.Pause()
+	if _, err := p.QueueJobs(noop, noop); err != nil {
+		return nil, err
+	}
+	if err := p.TryQueueJob(noop); !errors.Is(err, workerpool.ErrQueueFull) {
+		return nil, fmt.Errorf("pooltest: TryQueueJob on the full pool: %v", err)
+	}
+	return p, nil
+}
 
 // Run starts producers goroutines that queue perProducer no-op jobs each, a
 // consumer that retrieves every finished job, and a controller that resizes
