@@ -16,10 +16,16 @@ import (
 // numbers always add up, exactly:
 //
 //	Queued    == Waiting + Running + Completed + Skipped
-//	Completed == Finished + Retrieved   (with queueFinished; otherwise Finished == Retrieved == 0)
+//	Completed == Finished + Retrieved + Dropped
+//	Panicked  <= Failed <= Completed
 //	0 <= Running <= Workers
 //	Waiting <= bufferSize               (with bufferSize 0 a job goes straight to a worker: Waiting is 0)
 //	0 <= Held <= Workers, Held <= Finished, Blocked >= 0
+//
+// Without queueFinished and without groups that keep finished jobs,
+// Finished == Retrieved == 0. Finished and Retrieved count the pool's
+// finished queue and the groups' kept jobs together; every other counter
+// counts the jobs of groups too.
 type Stats struct {
 	Workers   int    // the size set by New or Resize, plus retiring workers until their job returns
 	Queued    uint64 // jobs accepted since the pool was created
@@ -34,14 +40,41 @@ type Stats struct {
 	Held      int    // workers holding a finished job because the finished queue is full (counted in Finished)
 	Rejected  uint64 // non-nil jobs turned away with ErrQueueFull, ErrClosed or a context error
 	Paused    bool   // Pause is in effect
+	Failed    uint64 // of Completed: jobs that panicked, or ErrorJobs whose Err() was non-nil
+	Dropped   uint64 // completed jobs not kept for retrieval (no queueFinished, or a group without KeepFinished)
+	Groups    int    // groups with jobs waiting, taking turns for the workers (the pool's own jobs not counted)
+}
+
+// GroupStats is a snapshot of a group's counters, returned by
+// [Group.Stats]. Its jobs count in the pool's [Stats] too, and a group
+// snapshot and a pool snapshot taken at one instant agree. Every snapshot
+// satisfies, exactly:
+//
+//	Queued    == Waiting + Running + Completed + Skipped
+//	Completed == Finished + Retrieved + Dropped
+//	Panicked  <= Failed <= Completed
+type GroupStats struct {
+	Queued    uint64 // jobs of the group accepted
+	Waiting   int    // accepted, not yet started
+	Running   int    // started, not yet returned
+	Completed uint64 // returned (failed ones included)
+	Skipped   uint64 // dropped unstarted by a stop
+	Failed    uint64 // of Completed: panicked, or Err() != nil
+	Panicked  uint64 // of Failed
+	Finished  int    // kept (KeepFinished), not yet retrieved
+	Retrieved uint64 // handed out by Finished()
+	Dropped   uint64 // completed and not kept
+	Blocked   int    // queuing calls of the group waiting for room
+	Rejected  uint64 // non-nil jobs of the group turned away
+	Closed    bool   // the group accepts no more jobs
 }
 
 // String formats s on one line, for logs and dashboards.
 func (s Stats) String() string {
 	return fmt.Sprintf("workers=%d queued=%d waiting=%d running=%d finished=%d retrieved=%d completed=%d "+
-		"skipped=%d panicked=%d blocked=%d held=%d rejected=%d paused=%t",
+		"skipped=%d failed=%d panicked=%d dropped=%d blocked=%d held=%d rejected=%d groups=%d paused=%t",
 		s.Workers, s.Queued, s.Waiting, s.Running, s.Finished, s.Retrieved, s.Completed,
-		s.Skipped, s.Panicked, s.Blocked, s.Held, s.Rejected, s.Paused)
+		s.Skipped, s.Failed, s.Panicked, s.Dropped, s.Blocked, s.Held, s.Rejected, s.Groups, s.Paused)
 }
 
 // LogValue returns s as a [slog] group of every field, so that
@@ -56,23 +89,28 @@ func (s Stats) LogValue() slog.Value {
 		slog.Uint64("retrieved", s.Retrieved),
 		slog.Uint64("completed", s.Completed),
 		slog.Uint64("skipped", s.Skipped),
+		slog.Uint64("failed", s.Failed),
 		slog.Uint64("panicked", s.Panicked),
+		slog.Uint64("dropped", s.Dropped),
 		slog.Int("blocked", s.Blocked),
 		slog.Int("held", s.Held),
 		slog.Uint64("rejected", s.Rejected),
+		slog.Int("groups", s.Groups),
 		slog.Bool("paused", s.Paused),
 	)
 }
 
-// counters are the pool's monotonic totals and its running count. Waiting,
-// Finished, Blocked and Held are not stored: they are the lengths of the
-// intake queue, the finished queue, the blocked producers and the holders,
-// which change in the same critical sections as these fields.
+// counters are the monotonic totals and the running count of a pool, or of
+// a group. Waiting, Finished, Blocked and Held are not stored: they are the
+// lengths of queues (the lanes, the finished queue or a group's kept jobs,
+// the blocked calls, the holders), which change in the same critical
+// sections as these fields.
 //
-// Invariants, with the pool's mutex held:
+// Invariants, with the pool's mutex held (for a group: its lane, its kept jobs):
 //
-//	queued    == intake.Len() + running + completed + skipped
-//	completed == finished.Len() + retrieved   (queueFinished; else retrieved == 0)
+//	queued    == waiting + running + completed + skipped
+//	completed == finished + retrieved + dropped
+//	panicked  <= failed <= completed
 //	0 <= running <= live
 //
 // running includes jobs handed straight to an idle worker that has not yet
@@ -82,7 +120,9 @@ type counters struct {
 	running   int    // jobs taken by or handed to a worker whose Run has not returned
 	completed uint64 // jobs whose Run returned (or panicked, or called runtime.Goexit)
 	retrieved uint64 // finished jobs handed to a caller
-	skipped   uint64 // waiting jobs dropped by Stop
-	panicked  uint64 // completed jobs whose Run panicked
+	skipped   uint64 // waiting jobs dropped by a stop
+	failed    uint64 // completed jobs that panicked or whose Err() was non-nil
+	panicked  uint64 // failed jobs that panicked
+	dropped   uint64 // completed jobs not kept for retrieval
 	rejected  uint64 // non-nil jobs turned away (ErrQueueFull, ErrClosed, context errors)
 }

@@ -133,7 +133,7 @@ func ExamplePool_Stats() {
 	fmt.Println(pool.Stats())
 	// Output:
 	// queued 3 = waiting 1 + running 2 + completed 0
-	// workers=2 queued=3 waiting=0 running=0 finished=0 retrieved=3 completed=3 skipped=0 panicked=0 blocked=0 held=0 rejected=0 paused=false
+	// workers=2 queued=3 waiting=0 running=0 finished=0 retrieved=3 completed=3 skipped=0 failed=0 panicked=0 dropped=0 blocked=0 held=0 rejected=0 groups=0 paused=false
 }
 
 // Recurring batches on one long-lived pool: WaitIdle marks the end of each.
@@ -393,5 +393,5 @@ func ExampleStats_expvar() {
 	_ = pool.Close()
 	pool.GetFinishedWait()
 	fmt.Println(expvar.Get("workerpool"))
-	// Output: {"Workers":2,"Queued":2,"Waiting":0,"Running":0,"Finished":0,"Retrieved":0,"Completed":2,"Skipped":0,"Panicked":0,"Blocked":0,"Held":0,"Rejected":0,"Paused":false}
+	// Output: {"Workers":2,"Queued":2,"Waiting":0,"Running":0,"Finished":0,"Retrieved":0,"Completed":2,"Skipped":0,"Panicked":0,"Blocked":0,"Held":0,"Rejected":0,"Paused":false,"Failed":0,"Dropped":2,"Groups":0}
 }

@@ -234,9 +234,11 @@ func (s *fuzzScript) run(t *testing.T) {
 		require.Equal(t, want, j.retrieved.Load(), "job %d retrieved", i)
 	}
 	want := workerpool.Stats{Workers: size.n, Queued: accepted, Completed: ran, Skipped: skipped,
-		Panicked: panicked, Rejected: rejected}
+		Failed: panicked, Panicked: panicked, Rejected: rejected}
 	if s.queueFinished {
 		want.Retrieved = ran
+	} else {
+		want.Dropped = ran
 	}
 	require.Equal(t, want, st)
 }

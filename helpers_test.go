@@ -78,9 +78,9 @@ func checkInvariants(t testing.TB, s workerpool.Stats, bufferSize int, queueFini
 	t.Helper()
 	assert.Equal(t, s.Queued, uint64(s.Waiting)+uint64(s.Running)+s.Completed+s.Skipped,
 		"Queued == Waiting + Running + Completed + Skipped: %+v", s)
-	if queueFinished {
-		assert.Equal(t, s.Completed, uint64(s.Finished)+s.Retrieved, "Completed == Finished + Retrieved: %+v", s)
-	} else {
+	assert.Equal(t, s.Completed, uint64(s.Finished)+s.Retrieved+s.Dropped,
+		"Completed == Finished + Retrieved + Dropped: %+v", s)
+	if !queueFinished && s.Groups == 0 {
 		assert.Zero(t, s.Finished, "Finished without queueFinished: %+v", s)
 		assert.Zero(t, s.Retrieved, "Retrieved without queueFinished: %+v", s)
 	}
@@ -88,7 +88,9 @@ func checkInvariants(t testing.TB, s workerpool.Stats, bufferSize int, queueFini
 	assert.LessOrEqual(t, s.Running, s.Workers, "%+v", s)
 	assert.GreaterOrEqual(t, s.Waiting, 0, "%+v", s)
 	assert.LessOrEqual(t, s.Waiting, bufferSize, "Waiting <= bufferSize: %+v", s)
-	assert.LessOrEqual(t, s.Panicked, s.Completed, "%+v", s)
+	assert.LessOrEqual(t, s.Panicked, s.Failed, "Panicked <= Failed: %+v", s)
+	assert.LessOrEqual(t, s.Failed, s.Completed, "Failed <= Completed: %+v", s)
+	assert.GreaterOrEqual(t, s.Groups, 0, "%+v", s)
 	assert.GreaterOrEqual(t, s.Held, 0, "%+v", s)
 	assert.LessOrEqual(t, s.Held, s.Workers, "Held <= Workers: %+v", s)
 	assert.LessOrEqual(t, s.Held, s.Finished, "Held <= Finished: %+v", s)

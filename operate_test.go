@@ -43,7 +43,7 @@ func TestResize_GrowTakesWaitingAndBlockedJobsAtOnce(t *testing.T) {
 		releaseAll(jobs...)
 		require.NoError(t, p.Close())
 		p.GetFinishedWait()
-		assert.Equal(t, workerpool.Stats{Workers: 4, Queued: 4, Completed: 4}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 4, Queued: 4, Completed: 4, Dropped: 4}, p.Stats())
 	})
 }
 
@@ -79,14 +79,14 @@ func TestResize_ShrinkRetiresBusyWorkersWhenTheirJobReturns(t *testing.T) {
 
 		releaseAll(jobs[0])
 		synctest.Wait()
-		assert.Equal(t, workerpool.Stats{Workers: 2, Queued: 6, Waiting: 3, Running: 2, Completed: 1}, p.Stats(),
+		assert.Equal(t, workerpool.Stats{Workers: 2, Queued: 6, Waiting: 3, Running: 2, Completed: 1, Dropped: 1}, p.Stats(),
 			"the worker whose job returned retired instead of taking the next")
 		releaseAll(jobs[1])
 		synctest.Wait()
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 6, Waiting: 3, Running: 1, Completed: 2}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 6, Waiting: 3, Running: 1, Completed: 2, Dropped: 2}, p.Stats())
 		releaseAll(jobs[2])
 		synctest.Wait()
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 6, Waiting: 2, Running: 1, Completed: 3}, p.Stats(),
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 6, Waiting: 2, Running: 1, Completed: 3, Dropped: 3}, p.Stats(),
 			"the one worker left takes the next job")
 		releaseAll(jobs[3:]...)
 		require.NoError(t, p.Close())
@@ -94,7 +94,7 @@ func TestResize_ShrinkRetiresBusyWorkersWhenTheirJobReturns(t *testing.T) {
 		for i, j := range jobs {
 			assert.EqualValues(t, 1, j.runs.Load(), "job %d ran once", i)
 		}
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 6, Completed: 6}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 6, Completed: 6, Dropped: 6}, p.Stats())
 	})
 }
 
@@ -177,7 +177,7 @@ func TestPause_NoJobStartsAndQueuingGoesOnUntilFull(t *testing.T) {
 		p.Resume()
 		synctest.Wait()
 		assert.True(t, blocked.Load())
-		assert.Equal(t, workerpool.Stats{Workers: 2, Queued: 3, Completed: 3, Rejected: 1}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 2, Queued: 3, Completed: 3, Rejected: 1, Dropped: 3}, p.Stats())
 		require.NoError(t, p.Close())
 	})
 }
@@ -244,7 +244,7 @@ func TestPause_EndedByCloseAndStop(t *testing.T) {
 				p.Resume()
 				_, done := p.GetFinishedWait()
 				require.True(t, done)
-				assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: tt.ran, Skipped: tt.skipped}, p.Stats())
+				assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: tt.ran, Skipped: tt.skipped, Dropped: tt.ran}, p.Stats())
 			})
 		})
 	}
@@ -273,7 +273,7 @@ func TestStopAndCollect_ReturnsTheSkippedJobsOldestFirst(t *testing.T) {
 		for i, j := range jobs[1:] {
 			assert.Zero(t, j.runs.Load(), "job %d never ran", i+1)
 		}
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 4, Completed: 1, Skipped: 3, Rejected: 1}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 4, Completed: 1, Skipped: 3, Rejected: 1, Dropped: 1}, p.Stats())
 	})
 }
 
@@ -287,7 +287,7 @@ func TestStopAndCollect_AfterCloseCollectsWhatIsStillWaiting(t *testing.T) {
 		assert.Equal(t, []*blockJob{waiting}, p.StopAndCollect())
 		releaseAll(running, waiting)
 		p.GetFinishedWait()
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: 1, Skipped: 1}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: 1, Skipped: 1, Dropped: 1}, p.Stats())
 	})
 }
 
@@ -323,9 +323,9 @@ func TestRejected_OnePerJobTurnedAway(t *testing.T) {
 
 func TestStats_StringAndLogValue(t *testing.T) {
 	s := workerpool.Stats{Workers: 4, Queued: 10, Waiting: 1, Running: 2, Finished: 3, Retrieved: 4,
-		Completed: 7, Panicked: 1, Blocked: 2, Held: 1, Rejected: 5, Paused: true}
+		Completed: 7, Failed: 2, Panicked: 1, Dropped: 0, Blocked: 2, Held: 1, Rejected: 5, Groups: 3, Paused: true}
 	assert.Equal(t, "workers=4 queued=10 waiting=1 running=2 finished=3 retrieved=4 completed=7 "+
-		"skipped=0 panicked=1 blocked=2 held=1 rejected=5 paused=true", s.String())
+		"skipped=0 failed=2 panicked=1 dropped=0 blocked=2 held=1 rejected=5 groups=3 paused=true", s.String())
 
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{
@@ -338,6 +338,6 @@ func TestStats_StringAndLogValue(t *testing.T) {
 	}))
 	logger.Info("pool", "stats", s)
 	assert.Equal(t, "level=INFO msg=pool stats.workers=4 stats.queued=10 stats.waiting=1 stats.running=2 "+
-		"stats.finished=3 stats.retrieved=4 stats.completed=7 stats.skipped=0 stats.panicked=1 "+
-		"stats.blocked=2 stats.held=1 stats.rejected=5 stats.paused=true\n", buf.String())
+		"stats.finished=3 stats.retrieved=4 stats.completed=7 stats.skipped=0 stats.failed=2 stats.panicked=1 "+
+		"stats.dropped=0 stats.blocked=2 stats.held=1 stats.rejected=5 stats.groups=3 stats.paused=true\n", buf.String())
 }

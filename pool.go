@@ -43,19 +43,22 @@ type Pool[J Job] struct {
 
 	unwatch func() bool // stops the WithContext watcher; nil without WithContext
 
-	// intake holds accepted jobs not yet started: Waiting == intake.Len().
-	// It is non-empty only while no worker is idle or the pool is paused.
-	intake *ringQueue[J]
-	// blocked holds, oldest first, the queuing calls waiting for room, each
-	// with a job not yet accepted (not counted): Blocked == blocked.Len().
-	// It is non-empty only while intake holds bufferSize jobs: a worker that
-	// frees a slot fills it from blocked in the same critical section (with
-	// bufferSize 0, it runs the job directly). See producer.
-	blocked deque.Deque[*producer[J]]
-	spare   []*producer[J] // producer entries for reuse
-	woken   int            // producers whose job was accepted that have not run since (see starvedLocked)
-	// finished holds jobs whose Run returned, not yet retrieved:
-	// Finished == finished.Len(). The first bufferSize of them are queued;
+	// The intake (intake.go): accepted jobs not yet started, in lanes, one
+	// for the pool's own jobs and one per group, and the queuing calls
+	// blocked for room. Some job waits only while no worker is idle or the
+	// pool is paused; some call is blocked only while waiting == bufferSize.
+	own          lane[J]               // the jobs queued on the pool itself
+	turns        deque.Deque[*lane[J]] // lanes with waiting jobs, the one whose job starts next first
+	admits       deque.Deque[*lane[J]] // lanes with blocked calls, the one admitted next first
+	waiting      int                   // jobs in all lanes: Waiting, <= bufferSize
+	blockedCalls int                   // blocked calls in all lanes: Blocked
+	spare        []*producer[J]        // producer entries for reuse
+	woken        int                   // producers whose job was accepted that have not run since (see starvedLocked)
+	groups       []*Group[J]           // groups not yet done, each at its index
+	unstarted    []entry[J]            // jobs skipped by the WithContext stop, kept for StopAndCollect until Stop
+
+	// finished holds the pool's own jobs whose Run returned, not yet
+	// retrieved. The first bufferSize of them are queued;
 	// for each one beyond, a worker is held in holders, so an open pool has
 	// finished.Len() <= bufferSize+live.
 	finished *ringQueue[J]
@@ -63,14 +66,15 @@ type Pool[J Job] struct {
 	// queue was full, oldest first: Held == holders.Len(), and while the pool
 	// is open holders.Len() == max(0, finished.Len()-bufferSize). Each
 	// retrieval releases the oldest; Close and Stop release them all.
-	holders deque.Deque[*worker[J]]
+	holders  deque.Deque[*worker[J]]
+	keptJobs int // finished jobs kept by groups: Finished == finished.Len() + keptJobs
 
 	hasFinished sync.Cond // consumers: finished non-empty, or done
-	isIdle      sync.Cond // WaitIdle: intake empty and nothing running
+	isIdle      sync.Cond // WaitIdle: no job waiting and nothing running
 
 	// idle holds the parked workers, most recently parked last. Unless the
-	// pool is paused it is non-empty only while intake and blocked are
-	// empty: a job that arrives then is handed straight to an idle worker.
+	// pool is paused it is non-empty only while no job waits and no call is
+	// blocked: a job that arrives then is handed straight to an idle worker.
 	idle   []*worker[J]
 	size   int      // workers set by New or the last Resize
 	live   int      // workers not retired: size, plus busy workers that retire when their job returns (Stats.Workers)
@@ -115,9 +119,11 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 		queueFinished: queueFinished,
 		panicHandler:  cfg.panicHandler,
 		parent:        cfg.ctx,
-		intake:        newRingQueue[J](bufferSize),
 		finished:      newRingQueue[J](finishedLimit(workers, bufferSize)),
 	}
+	// With the base capacity set, the deque never shrinks below it, so a
+	// pool that cycles within min(bufferSize, maxPrealloc) jobs allocates once.
+	p.own.jobs.SetBaseCap(min(bufferSize, maxPrealloc))
 	// Jobs see the parent's values, but their context ends only through
 	// cancel, which Stop calls after skipping the waiting jobs.
 	parent := context.Background()
@@ -133,7 +139,11 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 	if cfg.ctx != nil {
 		// When the parent ends, the watcher stops the pool promptly; until it
 		// has run, stoppedByParentLocked makes sure no job starts.
-		p.unwatch = context.AfterFunc(cfg.ctx, func() { _ = p.Stop() })
+		p.unwatch = context.AfterFunc(cfg.ctx, func() {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			p.stopLocked(true)
+		})
 	}
 	p.size = workers
 	for range workers {
@@ -165,7 +175,7 @@ func NewWorkerPool(noOfWorkers, bufferSize int, queueFinished bool, opts ...Opti
 // A job may queue into its own pool, but if the intake queue is full every
 // worker can end up blocked that way: use [Pool.TryQueueJob] from jobs.
 func (p *Pool[J]) QueueJob(job J) error {
-	return p.queue(context.Background(), job)
+	return p.queue(context.Background(), &p.own, job)
 }
 
 // QueueJobContext is like [Pool.QueueJob], but returns ctx.Err() if ctx ends
@@ -174,15 +184,7 @@ func (p *Pool[J]) QueueJob(job J) error {
 // ended it returns ctx.Err() at once, even when there is room or the pool is
 // closed.
 func (p *Pool[J]) QueueJobContext(ctx context.Context, job J) error {
-	if err := ctx.Err(); err != nil {
-		if !isNil(job) {
-			p.mu.Lock()
-			p.c.rejected++
-			p.mu.Unlock()
-		}
-		return err
-	}
-	return p.queue(ctx, job)
+	return p.queueContext(ctx, &p.own, job)
 }
 
 // QueueJobs queues jobs in order, moving as many as fit under one lock
@@ -192,32 +194,15 @@ func (p *Pool[J]) QueueJobContext(ctx context.Context, job J) error {
 // jobs after it are not queued. After ErrClosed every non-nil job not
 // accepted counts as Rejected; after ErrNilJob nothing does.
 func (p *Pool[J]) QueueJobs(jobs ...J) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var pr *producer[J] // this call's entry in blocked, once it had to wait
-	var cw ctxWaker     // never registers: the call has no context
-	n := 0
-	var err error
-	for ; n < len(jobs) && err == nil; n++ {
-		job := jobs[n]
-		err = p.refuseLocked(isNil(job))
-		if err == nil && !p.acceptLocked(job) {
-			if pr == nil {
-				pr = p.producerLocked()
-			}
-			err = p.waitAcceptedLocked(context.Background(), &cw, pr, job)
-		}
-	}
-	if pr != nil {
-		p.recycleLocked(pr)
-	}
-	if err == nil {
-		return n, nil
-	}
-	if err == ErrClosed {
-		p.rejectRestLocked(jobs[n:])
-	}
-	return n - 1, err
+	return p.queueJobs(context.Background(), &p.own, jobs)
+}
+
+// QueueJobsContext is like [Pool.QueueJobs], but stops with ctx.Err() when
+// ctx ends while it waits for room: the jobs accepted so far stay queued,
+// and every non-nil job not accepted counts as Rejected. If ctx has already
+// ended it returns 0 and ctx.Err() at once.
+func (p *Pool[J]) QueueJobsContext(ctx context.Context, jobs ...J) (int, error) {
+	return p.queueJobs(ctx, &p.own, jobs)
 }
 
 // TryQueueJob is like [Pool.QueueJob] but never blocks: it returns
@@ -225,15 +210,7 @@ func (p *Pool[J]) QueueJobs(jobs ...J) (int, error) {
 // (the job then counts as Rejected). With bufferSize 0 there is room only
 // while a worker is idle.
 func (p *Pool[J]) TryQueueJob(job J) error {
-	nilJob := isNil(job)
-	p.mu.Lock()
-	err := p.refuseLocked(nilJob)
-	if err == nil && !p.acceptLocked(job) {
-		p.c.rejected++
-		err = ErrQueueFull
-	}
-	p.mu.Unlock()
-	return err
+	return p.tryQueue(&p.own, job)
 }
 
 // GetFinished returns a finished job and false if one is queued, without
@@ -282,48 +259,6 @@ func (p *Pool[J]) Finished() iter.Seq[J] {
 	}
 }
 
-// Close stops the pool accepting jobs, wakes blocked queuing callers with
-// [ErrClosed], ends a pause, and lets the workers run every job still
-// waiting. It returns nil at once and never blocks. After Close the finished
-// queue stays readable but no longer blocks workers, so every worker
-// goroutine exits once the last job has run, even if nobody retrieves the
-// finished jobs. Repeated calls, and Close after Stop, do nothing and return nil.
-func (p *Pool[J]) Close() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.closeLocked()
-	return nil
-}
-
-// Stop stops the pool accepting jobs, wakes blocked queuing callers with
-// [ErrClosed], ends a pause, drops every waiting job unstarted (counted
-// Skipped), cancels the context of running [ContextJob]s and lets running
-// jobs finish. It returns nil at once and never blocks. Stop after Close
-// skips what is still waiting; repeated calls do nothing. The finished queue
-// stays readable.
-//
-// A job handed to an idle worker just before Stop already counts as Running:
-// it still runs, with its context cancelled, possibly after Stop has
-// returned. A running job that neither returns nor watches its RunContext
-// context cannot be stopped: the pool is done only when it returns.
-func (p *Pool[J]) Stop() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.stopLocked(false)
-	return nil
-}
-
-// StopAndCollect is [Pool.Stop], and returns the waiting jobs it skipped,
-// oldest first (nil if none), so the caller can persist or retry them, as
-// Java's ExecutorService.shutdownNow does. They count as Skipped. Jobs of
-// queuing calls that were blocked were never accepted: those calls get
-// [ErrClosed] and keep their jobs.
-func (p *Pool[J]) StopAndCollect() []J {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stopLocked(true)
-}
-
 // WaitIdle blocks until no job is waiting or running, and returns nil; the
 // pool stays open and usable, so a program can run recurring batches on one
 // pool. It returns ctx.Err() if ctx ends first, or at once if ctx has
@@ -356,20 +291,27 @@ func (p *Pool[J]) WaitIdle(ctx context.Context) error {
 func (p *Pool[J]) Stats() Stats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	groups := p.turns.Len()
+	if p.own.inTurns {
+		groups--
+	}
 	return Stats{
 		Workers:   p.live,
 		Queued:    p.c.queued,
-		Waiting:   p.intake.Len(),
+		Waiting:   p.waiting,
 		Running:   p.c.running,
-		Finished:  p.finished.Len(),
+		Finished:  p.finished.Len() + p.keptJobs,
 		Retrieved: p.c.retrieved,
 		Completed: p.c.completed,
 		Skipped:   p.c.skipped,
 		Panicked:  p.c.panicked,
-		Blocked:   p.blocked.Len(),
+		Blocked:   p.blockedCalls,
 		Held:      p.holders.Len(),
 		Rejected:  p.c.rejected,
 		Paused:    p.paused,
+		Failed:    p.c.failed,
+		Dropped:   p.c.dropped,
+		Groups:    groups,
 	}
 }
 
@@ -400,66 +342,9 @@ func (p *Pool[J]) waitFinished(ctx context.Context) (job J, done bool, err error
 	return p.popFinishedLocked(), false, nil
 }
 
-// stopLocked skips every waiting job, cancels the jobs' context and closes
-// the pool. With collect it returns the skipped jobs, oldest first.
-func (p *Pool[J]) stopLocked(collect bool) (skipped []J) {
-	n := p.intake.Len()
-	if collect && n > 0 {
-		skipped = make([]J, 0, n)
-		for p.intake.Len() > 0 {
-			skipped = append(skipped, p.intake.Pop())
-		}
-	}
-	p.intake.Clear()
-	p.c.skipped += uint64(n)
-	p.cancel()
-	p.closeLocked()
-	return skipped
-}
-
-// stoppedByParentLocked reports whether the WithContext context has ended,
-// and if so stops the pool at once, so no waiting job starts between the
-// end and the watcher's Stop. Without WithContext it costs one nil check.
-func (p *Pool[J]) stoppedByParentLocked() bool {
-	if p.parent == nil || p.parent.Err() == nil {
-		return false
-	}
-	p.stopLocked(false)
-	return true
-}
-
-// closeLocked refuses new jobs from now on and wakes everyone who waits for
-// something that closing changes.
-func (p *Pool[J]) closeLocked() {
-	if !p.closed {
-		p.closed, p.paused = true, false
-		for len(p.idle) > 0 {
-			p.popIdleLocked().wake.Signal() // it runs what is waiting, or exits
-		}
-		p.rejectBlockedLocked()
-		for p.holders.Len() > 0 {
-			p.releaseLocked(p.holders.PopFront())
-		}
-	}
-	if p.idleLocked() {
-		p.isIdle.Broadcast()
-		p.endLocked()
-	}
-}
-
-// endLocked runs once no job will ever run again (closed, idle): consumers
-// waiting for the end are woken and the pool's context is released.
-func (p *Pool[J]) endLocked() {
-	p.hasFinished.Broadcast()
-	p.cancel()
-	if p.unwatch != nil {
-		p.unwatch()
-	}
-}
-
 // idleLocked reports whether no job is waiting or running.
 func (p *Pool[J]) idleLocked() bool {
-	return p.intake.Len() == 0 && p.c.running == 0
+	return p.waiting == 0 && p.c.running == 0
 }
 
 // doneLocked reports whether the pool can never produce another finished job.

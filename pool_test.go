@@ -332,7 +332,7 @@ func TestQueueJobContext(t *testing.T) {
 		_, done := p.GetFinishedWait()
 		require.True(t, done)
 		assert.Zero(t, late.runs.Load())
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: 2, Rejected: 2}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: 2, Rejected: 2, Dropped: 2}, p.Stats())
 	})
 }
 
@@ -400,7 +400,7 @@ func TestUnbuffered_HandoffInterruptedByCloseOrStop(t *testing.T) {
 				_, done := p.GetFinishedWait()
 				require.True(t, done)
 				assert.Zero(t, offered.runs.Load())
-				assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Completed: 1, Rejected: 1}, p.Stats())
+				assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Completed: 1, Rejected: 1, Dropped: 1}, p.Stats())
 			})
 		})
 	}
@@ -457,7 +457,7 @@ func TestFinishedJobsQueuedOrDropped(t *testing.T) {
 					assert.Equal(t, workerpool.Stats{Workers: 4, Queued: 50, Completed: 50, Retrieved: 50}, s)
 				} else {
 					assert.Empty(t, got)
-					assert.Equal(t, workerpool.Stats{Workers: 4, Queued: 50, Completed: 50}, s)
+					assert.Equal(t, workerpool.Stats{Workers: 4, Queued: 50, Completed: 50, Dropped: 50}, s)
 				}
 			})
 		})
@@ -616,7 +616,7 @@ func TestClose_RunsEveryWaitingJob(t *testing.T) {
 		for _, j := range jobs {
 			assert.EqualValues(t, 1, j.runs.Load(), "job %d", j.id)
 		}
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 6, Completed: 6}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 6, Completed: 6, Dropped: 6}, p.Stats())
 	})
 }
 
@@ -666,7 +666,7 @@ func TestRegression_StopNeverStartsAWaitingJob(t *testing.T) {
 		for _, j := range waiting {
 			require.Zero(t, j.runs.Load(), "job %d", j.id)
 		}
-		assert.Equal(t, workerpool.Stats{Workers: 4, Queued: 104, Completed: 4, Skipped: 100}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 4, Queued: 104, Completed: 4, Skipped: 100, Dropped: 4}, p.Stats())
 	})
 }
 
@@ -707,7 +707,7 @@ func TestRegression_StopAfterCloseSkipsWhatIsStillWaiting(t *testing.T) {
 		assert.EqualValues(t, 1, jobs[1].runs.Load())
 		assert.Zero(t, jobs[2].runs.Load())
 		assert.Zero(t, jobs[3].runs.Load())
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 4, Completed: 2, Skipped: 2}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 4, Completed: 2, Skipped: 2, Dropped: 2}, p.Stats())
 	})
 }
 
@@ -843,7 +843,7 @@ func TestWithContext_EndStopsThePool(t *testing.T) {
 		assert.ErrorIs(t, running.err, context.Canceled)
 		assert.Equal(t, "m", running.marker, "the job's context carries the WithContext values")
 		assert.Zero(t, waiting.runs.Load())
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: 1, Skipped: 1, Rejected: 1}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: 1, Skipped: 1, Rejected: 1, Dropped: 1}, p.Stats())
 	})
 }
 
@@ -887,7 +887,7 @@ func TestPanic_CountedDeliveredAndHandled(t *testing.T) {
 		assert.Equal(t, "boom", calls[0].recovered)
 		assert.True(t, calls[0].stack, "the stack shows the panicking job")
 		assert.Zero(t, calls[0].completed, "the handler returns before the job is counted Completed")
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: 2, Retrieved: 2, Panicked: 1}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: 2, Retrieved: 2, Panicked: 1, Failed: 1}, p.Stats())
 	})
 }
 
@@ -899,7 +899,7 @@ func TestPanic_DefaultLogsToStandardLogger(t *testing.T) {
 		require.NoError(t, p.Close())
 		_, done := p.GetFinishedWait()
 		require.True(t, done)
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Completed: 1, Panicked: 1}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Completed: 1, Panicked: 1, Failed: 1, Dropped: 1}, p.Stats())
 	})
 	assert.Contains(t, buf.String(), "kaput")
 	assert.Contains(t, buf.String(), "goroutine", "the stack is logged")
@@ -923,7 +923,7 @@ func TestWaitIdle_RecurringBatchesOnOnePool(t *testing.T) {
 			}
 		}
 		s := p.Stats()
-		assert.Equal(t, workerpool.Stats{Workers: 3, Queued: 30, Completed: 30}, s)
+		assert.Equal(t, workerpool.Stats{Workers: 3, Queued: 30, Completed: 30, Dropped: 30}, s)
 		require.NoError(t, p.QueueJob(&countJob{}), "the pool stays open")
 		require.NoError(t, p.Close())
 	})
@@ -1004,7 +1004,7 @@ func TestPanic_HandlerThatPanicsIsRecovered(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, p.Close())
 		assert.Equal(t, []workerpool.Job{bad, good}, drain(p), "the worker survives its handler")
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: 2, Retrieved: 2, Panicked: 1}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: 2, Retrieved: 2, Panicked: 1, Failed: 1}, p.Stats())
 	})
 	assert.Contains(t, buf.String(), "handler broke")
 }
@@ -1019,7 +1019,7 @@ func TestPanic_NilValueCountsAsPanic(t *testing.T) {
 		p.GetFinishedWait()
 		var nilErr *runtime.PanicNilError
 		assert.ErrorAs(t, got.(error), &nilErr)
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Completed: 1, Panicked: 1}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Completed: 1, Panicked: 1, Failed: 1, Dropped: 1}, p.Stats())
 	})
 }
 

@@ -7,12 +7,13 @@ import (
 )
 
 // This file is the queuing side: how a job is refused, accepted, or waits
-// for room as a blocked producer.
+// for room as a blocked producer. Every queuing call, on the pool or on a
+// group, comes through here with the lane its jobs go to.
 
-// A producer is a queuing call blocked because the intake queue has no room.
+// A producer is a queuing call blocked because the intake has no room.
 // It waits on its own Cond, so that the worker that frees a slot can accept
 // the producer's job on its behalf and wake exactly that producer: the job
-// moves into the queue without the producer having to run first, as a
+// moves into the intake without the producer having to run first, as a
 // channel send moves a blocked sender's value. With bufferSize 0 the worker
 // takes the job straight from the producer, which is the unbuffered handoff.
 //
@@ -20,29 +21,28 @@ import (
 // list and put back when the call returns, so blocking does not allocate once
 // the pool has warmed up.
 type producer[J Job] struct {
-	wake     sync.Cond // L is the pool's mu; signalled when accepted becomes true, or the pool closes
+	wake     sync.Cond // L is the pool's mu; signalled when accepted becomes true, or its lane closes
 	job      J         // the job offered; zeroed once accepted
 	accepted bool      // a worker accepted job: it is counted Queued
 }
 
-// queue is QueueJob and QueueJobContext: it accepts job or blocks, releasing
-// mu, until a worker accepts it, the pool closes or ctx ends.
-func (p *Pool[J]) queue(ctx context.Context, job J) error {
+// queue is QueueJob and QueueJobContext: it accepts job into l or blocks,
+// releasing mu, until a worker accepts it, l or the pool closes, or ctx ends.
+func (p *Pool[J]) queue(ctx context.Context, l *lane[J], job J) error {
 	nilJob := isNil(job)
 	p.mu.Lock()
 	// The common case first, inline: open, no idle worker to hand the job
-	// to, room in intake. The rest is acceptLocked's order, unchanged.
-	if !nilJob && !p.closed && p.parent == nil && (len(p.idle) == 0 || p.paused) && p.intake.Room() > 0 {
-		p.intake.Push(job)
-		p.c.queued++
+	// to, room in the intake. The rest is acceptLocked's order, unchanged.
+	if !nilJob && !p.closed && !l.closed && p.parent == nil && (len(p.idle) == 0 || p.paused) && p.waiting < p.bufferSize {
+		p.pushLocked(job, l)
 		p.mu.Unlock()
 		return nil
 	}
-	err := p.refuseLocked(nilJob)
-	if err == nil && !p.acceptLocked(job) {
+	err := p.refuseLocked(l, nilJob)
+	if err == nil && !p.acceptLocked(l, job) {
 		var cw ctxWaker
 		pr := p.producerLocked()
-		err = p.waitAcceptedLocked(ctx, &cw, pr, job)
+		err = p.waitAcceptedLocked(ctx, &cw, l, pr, job)
 		p.recycleLocked(pr)
 		cw.stop()
 	}
@@ -50,14 +50,81 @@ func (p *Pool[J]) queue(ctx context.Context, job J) error {
 	return err
 }
 
-// refuseLocked returns the error a queuing call gets before room is looked
-// at, in the documented order: [ErrClosed] (also once the [WithContext]
-// context has ended, which stops the pool now), then [ErrNilJob]. A non-nil
-// job refused with ErrClosed counts as Rejected.
-func (p *Pool[J]) refuseLocked(nilJob bool) error {
-	if p.closed || p.parent != nil && p.stoppedByParentLocked() {
+// queueContext is QueueJobContext: an already-ended ctx refuses at once.
+func (p *Pool[J]) queueContext(ctx context.Context, l *lane[J], job J) error {
+	if err := ctx.Err(); err != nil {
+		if !isNil(job) {
+			p.mu.Lock()
+			p.countRejectedLocked(l, 1)
+			p.mu.Unlock()
+		}
+		return err
+	}
+	return p.queue(ctx, l, job)
+}
+
+// tryQueue is TryQueueJob: it accepts job into l, or refuses it without blocking.
+func (p *Pool[J]) tryQueue(l *lane[J], job J) error {
+	nilJob := isNil(job)
+	p.mu.Lock()
+	err := p.refuseLocked(l, nilJob)
+	if err == nil && !p.acceptLocked(l, job) {
+		p.countRejectedLocked(l, 1)
+		err = ErrQueueFull
+	}
+	p.mu.Unlock()
+	return err
+}
+
+// queueJobs is QueueJobs and QueueJobsContext: it accepts jobs into l in
+// order, as many as fit under one lock acquisition, blocking for room as
+// queue does, and returns how many were accepted before an error. Every
+// non-nil job not accepted after an error other than ErrNilJob counts as
+// Rejected.
+func (p *Pool[J]) queueJobs(ctx context.Context, l *lane[J], jobs []J) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var pr *producer[J] // this call's blocked entry, once it had to wait
+	var cw ctxWaker
+	defer cw.stop()
+	n := 0
+	err := ctx.Err()
+	for ; n < len(jobs) && err == nil; n++ {
+		job := jobs[n]
+		err = p.refuseLocked(l, isNil(job))
+		if err == nil && !p.acceptLocked(l, job) {
+			if pr == nil {
+				pr = p.producerLocked()
+			}
+			err = p.waitAcceptedLocked(ctx, &cw, l, pr, job)
+		}
+	}
+	if pr != nil {
+		p.recycleLocked(pr)
+	}
+	switch {
+	case err == nil:
+		return n, nil
+	case n == 0: // the context had ended before the first job was looked at
+		p.countRejectedLocked(l, countNonNil(jobs))
+		return 0, err
+	}
+	n-- // jobs[n] was refused, and counted Rejected where it was refused
+	if err != ErrNilJob {
+		p.countRejectedLocked(l, countNonNil(jobs[n+1:]))
+	}
+	return n, err
+}
+
+// refuseLocked returns the error a queuing call into l gets before room is
+// looked at, in the documented order: [ErrClosed] (also once the
+// [WithContext] context has ended, which stops the pool now, or once l's
+// group is closed), then [ErrNilJob]. A non-nil job refused with ErrClosed
+// counts as Rejected.
+func (p *Pool[J]) refuseLocked(l *lane[J], nilJob bool) error {
+	if p.closed || l.closed || p.parent != nil && p.stoppedByParentLocked() {
 		if !nilJob {
-			p.c.rejected++
+			p.countRejectedLocked(l, 1)
 		}
 		return ErrClosed
 	}
@@ -67,57 +134,48 @@ func (p *Pool[J]) refuseLocked(nilJob bool) error {
 	return nil
 }
 
-// acceptLocked accepts job, counting it Queued, if a worker is idle and the
-// pool is not paused (the job is handed to the worker and counts as Running
-// at once) or intake has room. It reports false, changing nothing, if neither.
-func (p *Pool[J]) acceptLocked(job J) bool {
+// acceptLocked accepts job into l, counting it Queued, if a worker is idle
+// and the pool is not paused (the job is handed to the worker and counts as
+// Running at once) or the intake has room. It reports false, changing
+// nothing, if neither. An idle worker means no job is waiting, so the
+// handoff jumps no turn.
+func (p *Pool[J]) acceptLocked(l *lane[J], job J) bool {
 	if len(p.idle) > 0 && !p.paused {
-		p.c.queued++
-		p.c.running++
-		p.assignLocked(job)
+		p.countQueuedLocked(l)
+		p.countRunningLocked(l)
+		p.assignLocked(job, l)
 		return true
 	}
-	if p.intake.Room() > 0 {
-		p.intake.Push(job)
-		p.c.queued++
+	if p.waiting < p.bufferSize {
+		p.pushLocked(job, l)
 		return true
 	}
 	return false
 }
 
-// waitAcceptedLocked offers job as blocked producer pr and waits, releasing
-// mu, until a worker accepts it (nil), the pool closes ([ErrClosed]) or ctx
-// ends (ctx.Err(), with the offer withdrawn). A job not accepted counts as
-// Rejected.
-func (p *Pool[J]) waitAcceptedLocked(ctx context.Context, cw *ctxWaker, pr *producer[J], job J) error {
+// waitAcceptedLocked offers job as blocked producer pr of lane l and waits,
+// releasing mu, until a worker accepts it (nil), the pool or l closes
+// ([ErrClosed]) or ctx ends (ctx.Err(), with the offer withdrawn). A job not
+// accepted counts as Rejected.
+func (p *Pool[J]) waitAcceptedLocked(ctx context.Context, cw *ctxWaker, l *lane[J], pr *producer[J], job J) error {
 	pr.job, pr.accepted = job, false
-	p.blocked.PushBack(pr)
+	p.blockLocked(l, pr)
 	for !pr.accepted {
-		if p.closed { // Close took pr off blocked
-			p.c.rejected++
+		if p.closed || l.closed { // the closer took pr off l.blocked
+			p.countRejectedLocked(l, 1)
 			return ErrClosed
 		}
 		if err := cw.wait(ctx, &pr.wake); err != nil {
-			p.withdrawLocked(pr)
-			p.c.rejected++
+			p.withdrawLocked(l, pr)
+			p.countRejectedLocked(l, 1)
+			if g := l.group; g != nil {
+				g.changed.Broadcast() // Wait may be waiting for this call
+			}
 			return err
 		}
 	}
 	p.woken--
 	return nil
-}
-
-// acceptFrontLocked accepts the job of the longest-blocked producer, counts it
-// Queued and wakes that producer. The caller puts the job in intake or runs it.
-func (p *Pool[J]) acceptFrontLocked() J {
-	pr := p.blocked.PopFront()
-	job := pr.job
-	var zero J
-	pr.job, pr.accepted = zero, true
-	p.woken++
-	p.c.queued++
-	pr.wake.Signal()
-	return job
 }
 
 // producerLocked returns a producer entry from the spare list, or a new one.
@@ -139,29 +197,15 @@ func (p *Pool[J]) recycleLocked(pr *producer[J]) {
 	p.spare = append(p.spare, pr)
 }
 
-// withdrawLocked takes a producer that gave up out of the blocked list, if it is still there.
-func (p *Pool[J]) withdrawLocked(pr *producer[J]) {
-	if i := p.blocked.Index(func(q *producer[J]) bool { return q == pr }); i >= 0 {
-		p.blocked.Remove(i)
-	}
-}
-
-// rejectBlockedLocked wakes every blocked producer at Close or Stop: their
-// jobs were never accepted, and they return ErrClosed.
-func (p *Pool[J]) rejectBlockedLocked() {
-	for p.blocked.Len() > 0 {
-		p.blocked.PopFront().wake.Signal()
-	}
-}
-
-// rejectRestLocked counts the non-nil jobs of a QueueJobs call that it
-// will not queue after an error other than ErrNilJob.
-func (p *Pool[J]) rejectRestLocked(jobs []J) {
+// countNonNil returns how many of jobs are not nil.
+func countNonNil[J Job](jobs []J) uint64 {
+	var n uint64
 	for _, job := range jobs {
 		if !isNil(job) {
-			p.c.rejected++
+			n++
 		}
 	}
+	return n
 }
 
 // isNil reports whether job is a nil interface, or a nil pointer or func,

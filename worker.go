@@ -16,6 +16,7 @@ import (
 type worker[J Job] struct {
 	wake     sync.Cond // L is the pool's mu; signalled when assigned, retired or holding changes, or the pool closes
 	job      J         // the job in hand: handed over, running, or returned and not yet completed
+	lane     *lane[J]  // job's lane: its group, or the pool's own
 	parked   bool      // in the pool's idle list
 	assigned bool      // while parked, job was handed over (counted Running); the worker has not picked it up yet
 	retired  bool      // taken off idle by a shrink (no longer counted in live): the goroutine exits
@@ -26,6 +27,7 @@ type worker[J Job] struct {
 	running   bool   // job's Run was called and has not returned
 	returned  bool   // job's Run returned (or panicked, or called Goexit): completeLocked is due
 	panicked  bool   // job panicked; the panic handler has run
+	err       error  // job's failure: its Err(), or a *PanicError
 	recovered any    // the panic value, between the recovery and the panic handler
 	stack     []byte // the panicking goroutine's stack, likewise
 }
@@ -68,6 +70,7 @@ func (p *Pool[J]) work(w *worker[J]) {
 	}()
 	for p.runJobs(w) { // a job panicked and runJobs recovered it
 		p.handlePanic(w.job, w.recovered, w.stack)
+		w.err = &PanicError{Value: w.recovered, Stack: w.stack}
 		w.returned, w.panicked, w.recovered, w.stack = true, true, nil, nil
 	}
 	exited = true
@@ -109,7 +112,8 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 			runtime.Gosched()
 		}
 		w.running = true
-		p.runJob(w.job)
+		p.runJob(w)
+		w.err = jobErr(w.job) // a panic in Err counts as the job's
 		w.running, w.returned = false, true
 		p.mu.Lock()
 	}
@@ -142,7 +146,7 @@ func (p *Pool[J]) nextLocked(w *worker[J]) step {
 		p.live-- // retire: a shrink is waiting for a busy worker to come free
 		return stepExit
 	case p.startableLocked() && !p.stoppedByParentLocked():
-		w.job = p.takeLocked()
+		w.job, w.lane = p.takeLocked()
 		return stepRun
 	case p.closed:
 		return stepExit
@@ -159,37 +163,21 @@ func (p *Pool[J]) nextLocked(w *worker[J]) step {
 // worker, so without the yield the queue drains and the workers go idle
 // before the producers come back with more jobs.
 func (p *Pool[J]) starvedLocked() bool {
-	return p.woken > 0 && p.bufferSize >= 4 && p.intake.Len() <= p.bufferSize/4
+	return p.woken > 0 && p.bufferSize >= 4 && p.waiting <= p.bufferSize/4
 }
 
 // startableLocked reports whether a worker may start a job now: one is
-// waiting (in intake or, with bufferSize 0, from a blocked producer) and the
-// pool is not paused.
+// waiting (in the intake or, with bufferSize 0, from a blocked producer) and
+// the pool is not paused.
 func (p *Pool[J]) startableLocked() bool {
-	return (p.intake.Len() > 0 || p.blocked.Len() > 0) && !p.paused
+	return (p.waiting > 0 || p.blockedCalls > 0) && !p.paused
 }
 
-// takeLocked takes the next job for a worker and counts it Running. A slot it
-// frees in intake is filled at once from the longest-blocked producer.
-func (p *Pool[J]) takeLocked() J {
-	var job J
-	if p.intake.Len() > 0 {
-		job = p.intake.Pop()
-		if p.blocked.Len() > 0 {
-			p.intake.Push(p.acceptFrontLocked())
-		}
-	} else {
-		job = p.acceptFrontLocked() // bufferSize 0: straight from the producer
-	}
-	p.c.running++
-	return job
-}
-
-// assignLocked hands job, already counted Running, to the parked worker
-// taken off idle by popIdleLocked, and wakes it.
-func (p *Pool[J]) assignLocked(job J) {
+// assignLocked hands job of lane l, already counted Running, to the parked
+// worker taken off idle by popIdleLocked, and wakes it.
+func (p *Pool[J]) assignLocked(job J, l *lane[J]) {
 	w := p.popIdleLocked()
-	w.job, w.assigned = job, true
+	w.job, w.lane, w.assigned = job, l, true
 	w.wake.Signal()
 }
 
@@ -212,42 +200,50 @@ func (p *Pool[J]) dispatchLocked() {
 	}
 }
 
-// runJob calls job's RunContext with the pool's context if it is a
-// [ContextJob], and its Run otherwise.
-func (p *Pool[J]) runJob(job J) {
-	if cj, ok := any(job).(ContextJob); ok {
-		cj.RunContext(p.ctx)
+// runJob calls w's job's RunContext if it is a [ContextJob], with its
+// group's context or else the pool's, and its Run otherwise.
+func (p *Pool[J]) runJob(w *worker[J]) {
+	if cj, ok := any(w.job).(ContextJob); ok {
+		ctx := p.ctx
+		if g := w.lane.group; g != nil {
+			ctx = g.ctx
+		}
+		cj.RunContext(ctx)
 		return
 	}
-	job.Run()
+	w.job.Run()
 }
 
-// completeLocked counts w's job, whose Run returned, as Completed and, with
-// queueFinished, puts it on the finished queue. If that leaves the queue
-// over bufferSize while the pool is open, w is put in holders: the caller
-// parks it until a retrieval, Close or Stop releases it.
+// completeLocked counts w's job, whose Run returned, as Completed (and
+// Failed, Panicked), and delivers it: a group's job to its group, the pool's
+// own to the finished queue with queueFinished, else it is dropped. If the
+// finished queue is then over bufferSize while the pool is open, w is put in
+// holders: the caller parks it until a retrieval, Close or Stop releases it.
 func (p *Pool[J]) completeLocked(w *worker[J]) {
 	p.c.running--
 	p.c.completed++
-	if w.panicked {
-		p.c.panicked++
-	}
-	if p.idleLocked() {
-		p.isIdle.Broadcast()
-		if p.closed {
-			p.endLocked()
+	if w.err != nil {
+		p.c.failed++
+		if w.panicked {
+			p.c.panicked++
 		}
 	}
-	if p.queueFinished {
+	switch {
+	case w.lane.group != nil:
+		w.lane.group.completeLocked(w.job, w.err, w.panicked)
+	case p.queueFinished:
 		p.finished.Push(w.job)
 		p.hasFinished.Signal()
 		if !p.closed && p.finished.Len() > p.bufferSize {
 			w.holding = true
 			p.holders.PushBack(w)
 		}
+	default:
+		p.c.dropped++
 	}
+	p.settleLocked()
 	var zero J
-	w.job, w.returned, w.panicked = zero, false, false
+	w.job, w.lane, w.err, w.returned, w.panicked = zero, nil, nil, false, false
 }
 
 // releaseLocked lets a worker held in holders go on.

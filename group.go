@@ -1,0 +1,336 @@
+package workerpool
+
+import (
+	"context"
+	"iter"
+	"sync"
+
+	"github.com/gammazero/deque"
+)
+
+// Group is one caller's share of a pool, such as one request of a server
+// sharing the pool with the others: its own jobs, wait, cancellation,
+// failures and counters, taking fair turns for the pool's workers with the
+// other groups (see [Pool.NewGroup]). Its jobs count in the pool's [Stats]
+// as well as in its own [GroupStats].
+//
+// A Group is safe for concurrent use by multiple goroutines.
+type Group[J Job] struct {
+	p           *Pool[J]
+	parent      context.Context         // the ctx given to NewGroup
+	ctx         context.Context         // Context(): ends with parent, at a stop, and once the group is done
+	cancel      context.CancelCauseFunc // ends ctx
+	stopOnError bool                    // the first failure stops the group
+	keep        bool                    // finished jobs are kept for Finished
+
+	// The fields below are guarded by p.mu.
+
+	lane    lane[J]        // its waiting jobs and blocked calls; lane.closed: it accepts no more jobs
+	c       counters       // its totals, with the same invariants as the pool's
+	kept    deque.Deque[J] // finished jobs kept for Finished, in completion order (never more than it queued)
+	index   int            // its place in p.groups; -1 once done: closed, none of its jobs waits or runs
+	unwatch func() bool    // stops parent's watcher; nil if parent cannot end
+	err     error          // the first failure, in completion order
+	stopErr error          // what Wait reports if jobs were skipped; set by the first stop
+	changed sync.Cond      // L is p.mu; broadcast when a job completes, a call withdraws, a stop, or the end
+}
+
+// A GroupOption configures a group made by [Pool.NewGroup].
+type GroupOption interface {
+	applyGroup(*groupConfig)
+}
+
+// groupConfig holds what the group options set.
+type groupConfig struct {
+	stopOnError bool
+	keep        bool
+}
+
+type groupOptionFunc func(*groupConfig)
+
+func (f groupOptionFunc) applyGroup(c *groupConfig) { f(c) }
+
+// StopOnError makes the group's first failure stop the group, as
+// [Group.Stop] does, with that failure as its context's cause: no job of the
+// group starts after the failing job has returned.
+func StopOnError() GroupOption {
+	return groupOptionFunc(func(c *groupConfig) { c.stopOnError = true })
+}
+
+// KeepFinished makes the group keep its finished jobs for [Group.Finished];
+// without it they are dropped (counted Dropped). Kept jobs are not bounded
+// by the pool's bufferSize, only by how many jobs the group queued.
+func KeepFinished() GroupOption {
+	return groupOptionFunc(func(c *groupConfig) { c.keep = true })
+}
+
+// NewGroup returns a group of jobs sharing p with its other callers.
+//
+// The group's context, [Group.Context], is derived from ctx: it ends when ctx
+// ends, when the group or the pool is stopped, and once the group is done.
+// When ctx ends the group stops as [Group.Stop] does; other groups are not
+// touched. The group is done once it is closed ([Group.Close], [Group.Wait],
+// [Group.Stop], the end of ctx, or the pool's Close or Stop) and none of its
+// jobs waits or runs: it then releases its context, so a group per request
+// leaks nothing.
+//
+// A group made on a closed pool starts closed. NewGroup panics if ctx is nil,
+// as [context.WithCancel] does. It allocates the group and its context: see
+// the README for the measured figures.
+func (p *Pool[J]) NewGroup(ctx context.Context, opts ...GroupOption) *Group[J] {
+	if ctx == nil {
+		panic("workerpool: NewGroup: nil context")
+	}
+	var cfg groupConfig
+	for _, opt := range opts {
+		opt.applyGroup(&cfg)
+	}
+	g := &Group[J]{p: p, parent: ctx, stopOnError: cfg.stopOnError, keep: cfg.keep}
+	g.lane.group = g
+	g.ctx, g.cancel = context.WithCancelCause(ctx)
+	g.changed.L = &p.mu
+
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	g.index = len(p.groups)
+	p.groups = append(p.groups, g)
+	switch {
+	case p.closed:
+		g.closeLocked()
+	case ctx.Err() != nil:
+		g.stopByParentLocked()
+	case ctx.Done() != nil:
+		g.unwatch = context.AfterFunc(ctx, func() {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			g.stopByParentLocked()
+		})
+	}
+	return g
+}
+
+// QueueJob queues job in the group, as [Pool.QueueJob] does on the pool:
+// the same blocking, the same bound of bufferSize waiting jobs shared with
+// the whole pool, the same errors in the same order. A closed group, or a
+// group of a closed pool, refuses it with [ErrClosed].
+func (g *Group[J]) QueueJob(job J) error {
+	return g.p.queue(context.Background(), &g.lane, job)
+}
+
+// QueueJobContext is like [Group.QueueJob], but returns ctx.Err() if ctx ends
+// before the job is accepted, as [Pool.QueueJobContext] does.
+func (g *Group[J]) QueueJobContext(ctx context.Context, job J) error {
+	return g.p.queueContext(ctx, &g.lane, job)
+}
+
+// TryQueueJob is like [Group.QueueJob] but never blocks: it returns
+// [ErrQueueFull] when the pool has no room, as [Pool.TryQueueJob] does.
+func (g *Group[J]) TryQueueJob(job J) error {
+	return g.p.tryQueue(&g.lane, job)
+}
+
+// QueueJobs queues jobs in the group in order, as [Pool.QueueJobs] does.
+func (g *Group[J]) QueueJobs(jobs ...J) (int, error) {
+	return g.p.queueJobs(context.Background(), &g.lane, jobs)
+}
+
+// QueueJobsContext queues jobs in the group in order, as
+// [Pool.QueueJobsContext] does.
+func (g *Group[J]) QueueJobsContext(ctx context.Context, jobs ...J) (int, error) {
+	return g.p.queueJobs(ctx, &g.lane, jobs)
+}
+
+// Close makes the group accept no more jobs: later queuing calls, and calls
+// of the group blocked for room now, get [ErrClosed]. The jobs it accepted
+// still run. It returns at once; repeated calls do nothing.
+func (g *Group[J]) Close() {
+	g.p.mu.Lock()
+	defer g.p.mu.Unlock()
+	g.closeLocked()
+}
+
+// Wait blocks until none of the group's jobs waits or runs and none of its
+// queuing calls is blocked (a producer's blocked call is admitted and its
+// job run, not cut off), then closes the group in the same critical section
+// and returns: the group's first failure in completion order (an
+// [ErrorJob]'s Err(), or a [*PanicError]); else, if a stop skipped some of
+// its jobs, an error matching [ErrStopped] that also wraps the context's
+// cause when the stop came from the group's context (or the pool's
+// [WithContext] context); else nil. Calling it again returns the same.
+//
+// While the pool is paused, waiting jobs do not start, so Wait waits for the
+// resume too.
+func (g *Group[J]) Wait() error {
+	g.p.mu.Lock()
+	defer g.p.mu.Unlock()
+	for g.lane.jobs.Len() > 0 || g.c.running > 0 || g.lane.blocked.Len() > 0 {
+		g.changed.Wait() // a job of the group completes, a call withdraws, or a stop
+	}
+	g.closeLocked()
+	switch {
+	case g.err != nil:
+		return g.err
+	case g.c.skipped > 0:
+		return g.stopErr
+	}
+	return nil
+}
+
+// Stop stops the group: it skips its waiting jobs (counted Skipped in the
+// group and the pool), refuses its blocked and later queuing calls with
+// [ErrClosed], and cancels its context, with [ErrStopped] as the cause; its
+// running jobs finish. It returns at once; repeated calls do nothing.
+func (g *Group[J]) Stop() {
+	g.p.mu.Lock()
+	defer g.p.mu.Unlock()
+	g.stopLocked(ErrStopped, ErrStopped, false)
+}
+
+// Context returns the group's context, which the group's [ContextJob]s run
+// with: it carries the values of the ctx given to [Pool.NewGroup] and ends
+// when that ctx ends, at [Group.Stop], when the pool stops, and once the
+// group is done.
+func (g *Group[J]) Context() context.Context { return g.ctx }
+
+// Finished returns an iterator over the group's finished jobs, with
+// [KeepFinished], in completion order, as they come. It ends once the group
+// is done: closed, and none of its jobs waits or runs. Without KeepFinished
+// it yields nothing and just waits for that. Breaking out early is allowed
+// and leaves the rest kept.
+func (g *Group[J]) Finished() iter.Seq[J] {
+	return func(yield func(J) bool) {
+		for {
+			job, ok := g.nextFinished()
+			if !ok || !yield(job) {
+				return
+			}
+		}
+	}
+}
+
+// Stats returns a snapshot of the group's counters, taken in the pool's
+// critical section, so it adds up as [GroupStats] says and agrees with a
+// pool snapshot taken at the same instant.
+func (g *Group[J]) Stats() GroupStats {
+	g.p.mu.Lock()
+	defer g.p.mu.Unlock()
+	return GroupStats{
+		Queued:    g.c.queued,
+		Waiting:   g.lane.jobs.Len(),
+		Running:   g.c.running,
+		Completed: g.c.completed,
+		Skipped:   g.c.skipped,
+		Failed:    g.c.failed,
+		Panicked:  g.c.panicked,
+		Finished:  g.kept.Len(),
+		Retrieved: g.c.retrieved,
+		Dropped:   g.c.dropped,
+		Blocked:   g.lane.blocked.Len(),
+		Rejected:  g.c.rejected,
+		Closed:    g.lane.closed,
+	}
+}
+
+// nextFinished waits, releasing the pool's mu, for a kept job and takes it,
+// or reports false once the group is done and none is left.
+func (g *Group[J]) nextFinished() (job J, ok bool) {
+	p := g.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for g.kept.Len() == 0 {
+		if g.index < 0 {
+			return job, false
+		}
+		g.changed.Wait() // a job of the group completes, or the group is done
+	}
+	g.c.retrieved++
+	p.c.retrieved++
+	p.keptJobs--
+	return g.kept.PopFront(), true
+}
+
+// completeLocked counts a job of the group whose Run returned, with its
+// failure err (nil if none), keeps or drops it, and stops the group on its
+// first failure with StopOnError.
+func (g *Group[J]) completeLocked(job J, err error, panicked bool) {
+	g.c.running--
+	g.c.completed++
+	if g.keep {
+		g.kept.PushBack(job)
+		g.p.keptJobs++
+	} else {
+		g.c.dropped++
+		g.p.c.dropped++
+	}
+	if err != nil {
+		g.c.failed++
+		if panicked {
+			g.c.panicked++
+		}
+		if g.err == nil {
+			g.err = err
+		}
+		if g.stopOnError {
+			g.stopLocked(ErrStopped, err, false)
+		}
+	}
+	g.changed.Broadcast()
+	g.endIfDoneLocked()
+}
+
+// closeLocked makes the group accept no more jobs and refuses its blocked calls.
+func (g *Group[J]) closeLocked() {
+	if !g.lane.closed {
+		g.lane.closed = true
+		g.p.rejectBlockedLocked(&g.lane)
+	}
+	g.endIfDoneLocked()
+}
+
+// stopLocked closes the group, skips its waiting jobs (kept for
+// StopAndCollect with keep) and cancels its context with cause. stopErr is
+// what Wait reports for the skipped jobs, if this is the first stop. Slots
+// the skipped jobs free are refilled from other groups' blocked calls.
+func (g *Group[J]) stopLocked(stopErr, cause error, keep bool) {
+	p := g.p
+	if g.stopErr == nil {
+		g.stopErr = stopErr
+	}
+	p.skipLocked(&g.lane, keep)
+	g.cancel(cause)
+	g.closeLocked()
+	p.refillLocked()
+	p.settleLocked()
+	g.changed.Broadcast()
+}
+
+// stopByParentLocked stops the group because the ctx given to NewGroup
+// ended. If the pool's WithContext context has ended too, the whole pool
+// stops instead, keeping every skipped job for StopAndCollect.
+func (g *Group[J]) stopByParentLocked() {
+	if g.p.stoppedByParentLocked() {
+		return
+	}
+	cause := context.Cause(g.parent)
+	g.stopLocked(stoppedError(cause), cause, false)
+}
+
+// endIfDoneLocked ends the group once it is done: closed, and none of its
+// jobs waits or runs. It leaves the pool's list, releases its context and
+// wakes Wait and Finished.
+func (g *Group[J]) endIfDoneLocked() {
+	if g.index < 0 || !g.lane.closed || g.lane.jobs.Len() > 0 || g.c.running > 0 {
+		return
+	}
+	p := g.p
+	last := p.groups[len(p.groups)-1]
+	p.groups[g.index], last.index = last, g.index
+	p.groups[len(p.groups)-1] = nil
+	p.groups = p.groups[:len(p.groups)-1]
+	g.index = -1
+	g.cancel(nil)
+	if g.unwatch != nil {
+		g.unwatch()
+	}
+	g.changed.Broadcast()
+}

@@ -1,0 +1,200 @@
+package workerpool
+
+import "github.com/gammazero/deque"
+
+// This file is the intake: where accepted jobs wait to start and where
+// blocked queuing calls wait for room, one lane per group (and one for the
+// jobs queued on the pool itself), and the one rule for taking turns:
+//
+//   - The next job to start is the front job of the lane at the front of
+//     turns; that lane then moves to the back of turns. So jobs start FIFO
+//     within a lane and round-robin across the lanes that have jobs waiting.
+//   - When room frees, the blocked call admitted is the oldest of the lane at
+//     the front of admits; that lane then moves to the back of admits.
+//
+// With only the pool's own lane in use, turns holds at most that one lane and
+// neither rotates: the pool reads as one FIFO.
+
+// A lane holds the waiting jobs and the blocked queuing calls of one group,
+// or of the pool's own jobs. It is guarded by the pool's mu.
+type lane[J Job] struct {
+	group    *Group[J]                 // nil for the pool's own lane
+	jobs     deque.Deque[entry[J]]     // accepted, not started, oldest first; in turns iff non-empty
+	blocked  deque.Deque[*producer[J]] // queuing calls waiting for room, oldest first; in admits iff non-empty
+	closed   bool                      // the group accepts no more jobs; never set on the pool's own lane (p.closed says that)
+	inTurns  bool                      // l is in p.turns
+	inAdmits bool                      // l is in p.admits
+}
+
+// An entry is a waiting job and its place in the pool's acceptance order.
+type entry[J Job] struct {
+	job J
+	seq uint64 // the pool's Queued count once the job was accepted: orders jobs across lanes
+}
+
+// countQueuedLocked counts one job of l accepted, in the pool and in l's
+// group, and returns its place in the acceptance order.
+func (p *Pool[J]) countQueuedLocked(l *lane[J]) uint64 {
+	if g := l.group; g != nil {
+		g.c.queued++
+	}
+	p.c.queued++
+	return p.c.queued
+}
+
+// countRunningLocked counts one job of l started.
+func (p *Pool[J]) countRunningLocked(l *lane[J]) {
+	if g := l.group; g != nil {
+		g.c.running++
+	}
+	p.c.running++
+}
+
+// countRejectedLocked counts n jobs of l turned away.
+func (p *Pool[J]) countRejectedLocked(l *lane[J], n uint64) {
+	if g := l.group; g != nil {
+		g.c.rejected += n
+	}
+	p.c.rejected += n
+}
+
+// pushLocked accepts job into lane l, counting it Queued. A lane that had no job
+// waiting takes its turn after the lanes already waiting. The caller has
+// checked that there is room.
+func (p *Pool[J]) pushLocked(job J, l *lane[J]) {
+	l.jobs.PushBack(entry[J]{job: job, seq: p.countQueuedLocked(l)})
+	p.waiting++
+	if !l.inTurns {
+		l.inTurns = true
+		p.turns.PushBack(l)
+	}
+}
+
+// popLocked takes the next waiting job by the turn rule. The caller has
+// checked that p.waiting > 0.
+func (p *Pool[J]) popLocked() (J, *lane[J]) {
+	l := p.turns.Front()
+	e := l.jobs.PopFront()
+	p.waiting--
+	switch {
+	case l.jobs.Len() == 0:
+		p.turns.PopFront()
+		l.inTurns = false
+	case p.turns.Len() > 1:
+		p.turns.Rotate(1) // l to the back
+	}
+	return e.job, l
+}
+
+// blockLocked adds pr, a call of lane l waiting for room, behind l's other
+// blocked calls.
+func (p *Pool[J]) blockLocked(l *lane[J], pr *producer[J]) {
+	l.blocked.PushBack(pr)
+	p.blockedCalls++
+	if !l.inAdmits {
+		l.inAdmits = true
+		p.admits.PushBack(l)
+	}
+}
+
+// acceptBlockedLocked takes the blocked call whose turn it is by the turn
+// rule, marks its job accepted and wakes it, and returns the job and its
+// lane; the caller counts the job Queued and puts it in its lane or runs it.
+// The caller has checked that p.blockedCalls > 0.
+func (p *Pool[J]) acceptBlockedLocked() (J, *lane[J]) {
+	l := p.admits.Front()
+	pr := l.blocked.PopFront()
+	p.blockedCalls--
+	switch {
+	case l.blocked.Len() == 0:
+		p.admits.PopFront()
+		l.inAdmits = false
+	case p.admits.Len() > 1:
+		p.admits.Rotate(1)
+	}
+	job := pr.job
+	var zero J
+	pr.job, pr.accepted = zero, true
+	p.woken++
+	pr.wake.Signal()
+	return job, l
+}
+
+// takeLocked takes the next job for a worker by the turn rule and counts it
+// Running. A slot it frees in the intake is filled at once from the blocked
+// calls; with bufferSize 0 the job comes straight from a blocked call.
+func (p *Pool[J]) takeLocked() (J, *lane[J]) {
+	var job J
+	var l *lane[J]
+	if p.waiting > 0 {
+		job, l = p.popLocked()
+		if p.blockedCalls > 0 {
+			p.pushLocked(p.acceptBlockedLocked())
+		}
+	} else {
+		job, l = p.acceptBlockedLocked()
+		p.countQueuedLocked(l)
+	}
+	p.countRunningLocked(l)
+	return job, l
+}
+
+// refillLocked fills free intake slots from the blocked calls, after a
+// group's stop freed them.
+func (p *Pool[J]) refillLocked() {
+	for p.blockedCalls > 0 && p.waiting < p.bufferSize {
+		p.pushLocked(p.acceptBlockedLocked())
+	}
+}
+
+// skipLocked drops every waiting job of l unstarted, counting them Skipped
+// in the pool and in l's group. With keep they are added to p.unstarted.
+func (p *Pool[J]) skipLocked(l *lane[J], keep bool) {
+	n := l.jobs.Len()
+	if n == 0 {
+		return
+	}
+	if keep {
+		for l.jobs.Len() > 0 {
+			p.unstarted = append(p.unstarted, l.jobs.PopFront())
+		}
+	}
+	l.jobs.Clear()
+	p.waiting -= n
+	p.c.skipped += uint64(n)
+	if g := l.group; g != nil {
+		g.c.skipped += uint64(n)
+	}
+	l.inTurns = false
+	p.turns.Remove(p.turns.Index(func(x *lane[J]) bool { return x == l }))
+}
+
+// rejectBlockedLocked wakes every blocked call of l: their jobs were never
+// accepted, and they return ErrClosed, each counting its job Rejected.
+func (p *Pool[J]) rejectBlockedLocked(l *lane[J]) {
+	if l.blocked.Len() == 0 {
+		return
+	}
+	p.blockedCalls -= l.blocked.Len()
+	for l.blocked.Len() > 0 {
+		l.blocked.PopFront().wake.Signal()
+	}
+	l.inAdmits = false
+	p.admits.Remove(p.admits.Index(func(x *lane[J]) bool { return x == l }))
+}
+
+// withdrawLocked takes pr, a blocked call of l that gave up, out of l.
+// It reports whether pr was still there.
+func (p *Pool[J]) withdrawLocked(l *lane[J], pr *producer[J]) bool {
+	i := l.blocked.Index(func(q *producer[J]) bool { return q == pr })
+	if i < 0 {
+		return false
+	}
+	l.blocked.Remove(i)
+	p.blockedCalls--
+	if l.blocked.Len() == 0 {
+		l.inAdmits = false
+		p.admits.Remove(p.admits.Index(func(x *lane[J]) bool { return x == l }))
+	}
+	return true
+}

@@ -1,0 +1,138 @@
+package workerpool
+
+import (
+	"cmp"
+	"context"
+	"slices"
+)
+
+// This file is how a pool ends: Close, Stop and StopAndCollect, the stop
+// that the end of the WithContext context makes, and the end itself.
+
+// Close stops the pool accepting jobs, wakes blocked queuing callers with
+// [ErrClosed], ends a pause, and lets the workers run every job still
+// waiting. It returns nil at once and never blocks. After Close the finished
+// queue stays readable but no longer blocks workers, so every worker
+// goroutine exits once the last job has run, even if nobody retrieves the
+// finished jobs. Repeated calls, and Close after Stop, do nothing and return nil.
+func (p *Pool[J]) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closeLocked()
+	return nil
+}
+
+// Stop stops the pool accepting jobs, wakes blocked queuing callers with
+// [ErrClosed], ends a pause, drops every waiting job unstarted (counted
+// Skipped), cancels the context of running [ContextJob]s and lets running
+// jobs finish. It returns nil at once and never blocks. Stop after Close
+// skips what is still waiting; repeated calls do nothing. The finished queue
+// stays readable.
+//
+// A job handed to an idle worker just before Stop already counts as Running:
+// it still runs, with its context cancelled, possibly after Stop has
+// returned. A running job that neither returns nor watches its RunContext
+// context cannot be stopped: the pool is done only when it returns.
+func (p *Pool[J]) Stop() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stopLocked(false)
+	return nil
+}
+
+// StopAndCollect is [Pool.Stop], and returns the waiting jobs it skipped,
+// oldest first (nil if none), so the caller can persist or retry them, as
+// Java's ExecutorService.shutdownNow does. They count as Skipped. Jobs of
+// queuing calls that were blocked were never accepted: those calls get
+// [ErrClosed] and keep their jobs.
+func (p *Pool[J]) StopAndCollect() []J {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stopLocked(true)
+	es := p.unstarted
+	p.unstarted = nil
+	if len(es) == 0 {
+		return nil
+	}
+	slices.SortFunc(es, func(a, b entry[J]) int { return cmp.Compare(a.seq, b.seq) })
+	jobs := make([]J, len(es))
+	for i, e := range es {
+		jobs[i] = e.job
+	}
+	return jobs
+}
+
+// stopLocked closes the pool, stops every group, skips every waiting job
+// and cancels the jobs' context. With keep the skipped jobs are added to
+// p.unstarted for StopAndCollect; without it p.unstarted is released.
+func (p *Pool[J]) stopLocked(keep bool) {
+	stopErr, cause := ErrStopped, ErrStopped
+	if p.parent != nil && p.parent.Err() != nil {
+		cause = context.Cause(p.parent)
+		stopErr = stoppedError(cause)
+	}
+	p.closeLocked()
+	for i := len(p.groups) - 1; i >= 0; i-- { // a group that ends leaves p.groups, swapped with the last
+		p.groups[i].stopLocked(stopErr, cause, keep)
+	}
+	p.skipLocked(&p.own, keep)
+	if !keep {
+		p.unstarted = nil
+	}
+	p.cancel()
+	p.settleLocked()
+}
+
+// stoppedByParentLocked reports whether the WithContext context has ended,
+// and if so stops the pool at once, keeping the skipped jobs for
+// StopAndCollect, so no waiting job starts between the end and the
+// watcher's stop. Without WithContext it costs one nil check.
+func (p *Pool[J]) stoppedByParentLocked() bool {
+	if p.parent == nil || p.parent.Err() == nil {
+		return false
+	}
+	p.stopLocked(true)
+	return true
+}
+
+// closeLocked refuses new jobs from now on, in the pool and in every group,
+// and wakes everyone who waits for something that closing changes.
+func (p *Pool[J]) closeLocked() {
+	if !p.closed {
+		p.closed, p.paused = true, false
+		for len(p.idle) > 0 {
+			p.popIdleLocked().wake.Signal() // it runs what is waiting, or exits
+		}
+		for p.admits.Len() > 0 {
+			p.rejectBlockedLocked(p.admits.Front())
+		}
+		for p.holders.Len() > 0 {
+			p.releaseLocked(p.holders.PopFront())
+		}
+		for i := len(p.groups) - 1; i >= 0; i-- {
+			p.groups[i].closeLocked()
+		}
+	}
+	p.settleLocked()
+}
+
+// settleLocked wakes WaitIdle callers once no job waits or runs, and ends
+// the pool if it is also closed.
+func (p *Pool[J]) settleLocked() {
+	if p.idleLocked() {
+		p.isIdle.Broadcast()
+		if p.closed {
+			p.endLocked()
+		}
+	}
+}
+
+// endLocked runs once no job will ever run again (closed, idle): consumers
+// waiting for the end are woken and the pool's context is released.
+func (p *Pool[J]) endLocked() {
+	p.hasFinished.Broadcast()
+	p.cancel()
+	if p.unwatch != nil {
+		p.unwatch()
+	}
+}
