@@ -60,12 +60,19 @@ const (
 	opPause                     // Pause
 	opResume                    // Resume
 	opStopAndCollect            // StopAndCollect: the jobs it returns were accepted and never run
+	opGroupQueue                // queue a job of kind arg in the goroutine's group, made first if needed (arg&1 KeepFinished, arg&2 StopOnError)
+	opGroupQueueJobs            // QueueJobsContext of 1+arg%4 jobs in the group, with its context
+	opGroupWait                 // Wait for the group, retrieve its kept jobs; the next group op makes a new one
+	opGroupStop                 // Stop the group
+	opGroupCancel               // end the group's context
+	opGroupClose                // Close the group
 	numOps
 )
 
 var opNames = [numOps]string{"Queue", "TryQueue", "QueueJobs", "QueueCtx", "GetFinished",
 	"GetFinishedWait", "GetFinishedWaitCtx", "FinishedRange", "WaitIdle", "Close", "Stop", "Release", "Stats",
-	"Resize", "Pause", "Resume", "StopAndCollect"}
+	"Resize", "Pause", "Resume", "StopAndCollect", "GroupQueue", "GroupQueueJobs", "GroupWait", "GroupStop",
+	"GroupCancel", "GroupClose"}
 
 // Kinds of job, chosen by an operation's argument.
 const (
@@ -121,6 +128,8 @@ type fuzzJob struct {
 	accepted  atomic.Bool
 	refused   atomic.Bool // turned away with an error that counts it Rejected
 	collected atomic.Bool // returned by StopAndCollect
+	inGroup   atomic.Bool // offered to a group
+	kept      atomic.Bool // offered to a group with KeepFinished
 	runs      atomic.Int32
 	retrieved atomic.Int32
 }
@@ -181,10 +190,15 @@ func (s *fuzzScript) run(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, ops := range s.goroutines {
 		wg.Go(func() {
+			fg := &fuzzGroup{}
 			for _, o := range ops {
-				s.do(t, p, o, newJob, accept, retrieve, func() { releaseOnce.Do(func() { close(release) }) }, size)
+				s.do(t, p, o, newJob, accept, retrieve, func() { releaseOnce.Do(func() { close(release) }) }, size, fg)
 				check()
+				if fg.g != nil {
+					checkGroupInvariants(t, fg.g.Stats())
+				}
 			}
+			fg.wait(t, retrieve) // after teardown's release and Close, this returns
 		})
 	}
 	synctest.Wait() // every script goroutine has finished or is blocked in the pool
@@ -228,24 +242,23 @@ func (s *fuzzScript) run(t *testing.T) {
 			skipped++
 		}
 		want := int32(0)
-		if s.queueFinished {
+		if s.queueFinished && !j.inGroup.Load() || j.kept.Load() {
 			want = runs
 		}
 		require.Equal(t, want, j.retrieved.Load(), "job %d retrieved", i)
 	}
-	want := workerpool.Stats{Workers: size.n, Queued: accepted, Completed: ran, Skipped: skipped,
-		Failed: panicked, Panicked: panicked, Rejected: rejected}
-	if s.queueFinished {
-		want.Retrieved = ran
-	} else {
-		want.Dropped = ran
+	var retrieved uint64
+	for _, j := range jobs {
+		retrieved += uint64(j.retrieved.Load())
 	}
+	want := workerpool.Stats{Workers: size.n, Queued: accepted, Completed: ran, Skipped: skipped,
+		Failed: panicked, Panicked: panicked, Rejected: rejected, Retrieved: retrieved, Dropped: ran - retrieved}
 	require.Equal(t, want, st)
 }
 
 // do runs one operation.
 func (s *fuzzScript) do(t *testing.T, p *workerpool.Pool[workerpool.Job], o fuzzOp,
-	newJob func(int) workerpool.Job, accept, retrieve func(workerpool.Job), release func(), size *sizeTracker) {
+	newJob func(int) workerpool.Job, accept, retrieve func(workerpool.Job), release func(), size *sizeTracker, fg *fuzzGroup) {
 	kind := int(o.arg) % numKinds
 	deadline := time.Duration(o.arg%4) * time.Millisecond
 	ok := func(err error) bool {
@@ -253,7 +266,8 @@ func (s *fuzzScript) do(t *testing.T, p *workerpool.Pool[workerpool.Job], o fuzz
 			return true
 		}
 		if !errors.Is(err, workerpool.ErrClosed) && !errors.Is(err, workerpool.ErrQueueFull) &&
-			!errors.Is(err, workerpool.ErrNilJob) && !errors.Is(err, context.DeadlineExceeded) {
+			!errors.Is(err, workerpool.ErrNilJob) && !errors.Is(err, context.DeadlineExceeded) &&
+			!errors.Is(err, context.Canceled) {
 			t.Errorf("%v: unexpected error %v", o, err)
 		}
 		return false
@@ -352,7 +366,89 @@ func (s *fuzzScript) do(t *testing.T, p *workerpool.Pool[workerpool.Job], o fuzz
 		for _, job := range p.StopAndCollect() {
 			unwrap(job).collected.Store(true)
 		}
+	case opGroupQueue:
+		g := fg.get(p, o.arg)
+		job := newJob(kind)
+		fg.offer(job)
+		offered(job, g.QueueJob(job))
+	case opGroupQueueJobs:
+		g := fg.get(p, o.arg)
+		batch := make([]workerpool.Job, 1+int(o.arg)%4)
+		for i := range batch {
+			batch[i] = newJob(int(o.arg>>4) % numKinds)
+			fg.offer(batch[i])
+		}
+		n, err := g.QueueJobsContext(fg.ctx, batch...)
+		for _, job := range batch[:n] {
+			offered(job, nil)
+		}
+		for _, job := range batch[n:] {
+			offered(job, err)
+		}
+	case opGroupWait:
+		fg.wait(t, retrieve)
+	case opGroupStop:
+		fg.get(p, o.arg).Stop()
+	case opGroupCancel:
+		fg.get(p, o.arg)
+		fg.cancel()
+	case opGroupClose:
+		fg.get(p, o.arg).Close()
 	}
+}
+
+// fuzzGroup is the group a script goroutine is using, if any.
+type fuzzGroup struct {
+	g      *workerpool.Group[workerpool.Job]
+	ctx    context.Context
+	cancel context.CancelFunc
+	keep   bool
+}
+
+// get returns the current group, making one with the options in arg if there is none.
+func (fg *fuzzGroup) get(p *workerpool.Pool[workerpool.Job], arg byte) *workerpool.Group[workerpool.Job] {
+	if fg.g == nil {
+		var opts []workerpool.GroupOption
+		fg.keep = arg&1 != 0
+		if fg.keep {
+			opts = append(opts, workerpool.KeepFinished())
+		}
+		if arg&2 != 0 {
+			opts = append(opts, workerpool.StopOnError())
+		}
+		fg.ctx, fg.cancel = context.WithCancel(context.Background())
+		fg.g = p.NewGroup(fg.ctx, opts...)
+	}
+	return fg.g
+}
+
+// offer marks job as offered to the current group.
+func (fg *fuzzGroup) offer(job workerpool.Job) {
+	unwrap(job).inGroup.Store(true)
+	unwrap(job).kept.Store(fg.keep)
+}
+
+// wait waits for the current group, if any, checks what Wait returned and
+// the group's final snapshot, and retrieves its kept jobs.
+func (fg *fuzzGroup) wait(t *testing.T, retrieve func(workerpool.Job)) {
+	if fg.g == nil {
+		return
+	}
+	err := fg.g.Wait()
+	var pe *workerpool.PanicError
+	if err != nil && !errors.As(err, &pe) && !errors.Is(err, workerpool.ErrStopped) {
+		t.Errorf("group Wait: unexpected error %v", err)
+	}
+	for job := range fg.g.Finished() {
+		retrieve(job)
+	}
+	st := fg.g.Stats()
+	checkGroupInvariants(t, st)
+	require.True(t, st.Closed)
+	require.Zero(t, st.Waiting+st.Running+st.Blocked+st.Finished, "%+v", st)
+	require.Error(t, fg.g.Context().Err(), "a done group released its context")
+	fg.cancel()
+	fg.g = nil
 }
 
 func unwrap(job workerpool.Job) *fuzzJob {

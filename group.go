@@ -32,7 +32,7 @@ type Group[J Job] struct {
 	unwatch func() bool    // stops parent's watcher; nil if parent cannot end
 	err     error          // the first failure, in completion order
 	stopErr error          // what Wait reports if jobs were skipped; set by the first stop
-	changed sync.Cond      // L is p.mu; broadcast when a job completes, a call withdraws, a stop, or the end
+	changed sync.Cond      // L is p.mu; broadcast when a job completes, a call withdraws or runs after its admission, a stop, or the end
 }
 
 // A GroupOption configures a group made by [Pool.NewGroup].
@@ -151,7 +151,8 @@ func (g *Group[J]) Close() {
 
 // Wait blocks until none of the group's jobs waits or runs and none of its
 // queuing calls is blocked (a producer's blocked call is admitted and its
-// job run, not cut off), then closes the group in the same critical section
+// job run, not cut off; a call admitted for one job is given the chance to
+// offer its next), then closes the group in the same critical section
 // and returns: the group's first failure in completion order (an
 // [ErrorJob]'s Err(), or a [*PanicError]); else, if a stop skipped some of
 // its jobs, an error matching [ErrStopped] that also wraps the context's
@@ -163,8 +164,8 @@ func (g *Group[J]) Close() {
 func (g *Group[J]) Wait() error {
 	g.p.mu.Lock()
 	defer g.p.mu.Unlock()
-	for g.lane.jobs.Len() > 0 || g.c.running > 0 || g.lane.blocked.Len() > 0 {
-		g.changed.Wait() // a job of the group completes, a call withdraws, or a stop
+	for g.lane.jobs.Len() > 0 || g.c.running > 0 || g.lane.blocked.Len() > 0 || g.lane.woken > 0 {
+		g.changed.Wait() // a job of the group completes, a call is admitted and runs or withdraws, or a stop
 	}
 	g.closeLocked()
 	switch {

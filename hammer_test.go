@@ -118,7 +118,7 @@ func verifyExactlyOnce(t testing.TB, jobs [][]*hammerJob, s workerpool.Stats, re
 // produce queues jobs through every queuing call until they are all
 // accepted or the pool refuses with ErrClosed, and returns how many times a
 // job was refused with an error that counts it Rejected.
-func produce(t *testing.T, p *workerpool.Pool[*hammerJob], jobs []*hammerJob) (rejected uint64) {
+func produce(t testing.TB, p *workerpool.Pool[*hammerJob], jobs []*hammerJob) (rejected uint64) {
 	for len(jobs) > 0 {
 		var n int
 		var err error

@@ -21,6 +21,7 @@ type lane[J Job] struct {
 	group    *Group[J]                 // nil for the pool's own lane
 	jobs     deque.Deque[entry[J]]     // accepted, not started, oldest first; in turns iff non-empty
 	blocked  deque.Deque[*producer[J]] // queuing calls waiting for room, oldest first; in admits iff non-empty
+	woken    int                       // its calls whose job was accepted that have not run since (they may offer more)
 	closed   bool                      // the group accepts no more jobs; never set on the pool's own lane (p.closed says that)
 	inTurns  bool                      // l is in p.turns
 	inAdmits bool                      // l is in p.admits
@@ -116,6 +117,7 @@ func (p *Pool[J]) acceptBlockedLocked() (J, *lane[J]) {
 	var zero J
 	pr.job, pr.accepted = zero, true
 	p.woken++
+	l.woken++
 	pr.wake.Signal()
 	return job, l
 }

@@ -175,6 +175,10 @@ func (p *Pool[J]) waitAcceptedLocked(ctx context.Context, cw *ctxWaker, l *lane[
 		}
 	}
 	p.woken--
+	l.woken--
+	if g := l.group; g != nil && l.woken == 0 {
+		g.changed.Broadcast() // Wait may be waiting for this call to run
+	}
 	return nil
 }
 

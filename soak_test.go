@@ -20,7 +20,8 @@ var soakFor = flag.Duration("soak", 0, "run TestSoak for this long (also WORKERP
 
 // TestSoak keeps creating pools with random configurations for a fixed time,
 // pushing jobs through them from several producers while consumers come and
-// go and Close or Stop arrive at random moments. It checks the invariants on
+// go and Close or Stop arrive at random moments; every other pool is shared
+// by groups (see groupHammer). It checks the invariants on
 // samples and exactly-once at the end of every pool, then reports jobs per
 // second and checks that the goroutine count is back where it started and
 // that the live heap has not grown. It is skipped unless asked for:
@@ -41,7 +42,12 @@ func TestSoak(t *testing.T) {
 	start := time.Now()
 	var pools, jobs, skipped uint64
 	for time.Since(start) < d {
-		ran, skip := soakPool(t)
+		var ran, skip uint64
+		if pools%2 == 0 {
+			ran, skip = soakPool(t)
+		} else { // a pool shared by groups that are made, cancelled, stopped and waited at random
+			ran, skip = groupHammer(t, 1+rand.IntN(16), rand.IntN(65), 2000+rand.IntN(4000))
+		}
 		pools++
 		jobs += ran
 		skipped += skip
