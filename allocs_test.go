@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/seed761c1f22/workerpool"
 )
 
 // TestNoAllocationsPerJob pins that a warmed-up pool allocates nothing per
@@ -70,4 +72,65 @@ func TestNoAllocationsPerJob(t *testing.T) {
 			assert.LessOrEqual(t, withPool, baseline, "allocations per round of %d jobs", 2*tt.batch)
 		})
 	}
+}
+
+// TestNoAllocationsPerGroupJob pins the same for jobs of a long-lived group,
+// kept for Finished or dropped, and measures what a group itself costs:
+// NewGroup, one job, Wait.
+func TestNoAllocationsPerGroupJob(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		t.Run(map[bool]string{false: "dropped", true: "kept"}[keep], func(t *testing.T) {
+			p := newPool[*countJob](t, 4, 64, false)
+			defer p.Close()
+			var opts []workerpool.GroupOption
+			if keep {
+				opts = append(opts, workerpool.KeepFinished())
+			}
+			g := p.NewGroup(context.Background(), opts...)
+			jobs := make([]*countJob, 40)
+			for i := range jobs {
+				jobs[i] = &countJob{}
+			}
+			round := func() {
+				for _, j := range jobs {
+					_ = g.QueueJob(j)
+				}
+				_, _ = g.QueueJobs(jobs...)
+				_ = p.WaitIdle(context.Background())
+				if keep {
+					n := 0
+					for range g.Finished() {
+						if n++; n == 2*len(jobs) {
+							break
+						}
+					}
+				}
+			}
+			for range 50 {
+				round()
+			}
+			allocs := testing.AllocsPerRun(200, round)
+			t.Logf("allocations per round of %d group jobs: %.2f", 2*len(jobs), allocs)
+			assert.Zero(t, allocs)
+		})
+	}
+	t.Run("a group", func(t *testing.T) {
+		p := newPool[*countJob](t, 2, 16, false)
+		defer p.Close()
+		job := &countJob{}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		for _, tt := range []struct {
+			name string
+			ctx  context.Context
+		}{{"background", context.Background()}, {"cancellable", ctx}} {
+			allocs := testing.AllocsPerRun(200, func() {
+				g := p.NewGroup(tt.ctx)
+				_ = g.QueueJob(job)
+				_ = g.Wait()
+			})
+			t.Logf("allocations of NewGroup, one job and Wait, ctx %s: %.0f", tt.name, allocs)
+			assert.LessOrEqual(t, allocs, 8.0)
+		}
+	})
 }

@@ -257,7 +257,7 @@ func (g *Group[J]) completeLocked(job J, err error, panicked bool) {
 	g.c.running--
 	g.c.completed++
 	if g.keep {
-		g.kept.PushBack(job)
+		pushKeep(&g.kept, job)
 		g.p.keptJobs++
 	} else {
 		g.c.dropped++

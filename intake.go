@@ -63,7 +63,7 @@ func (p *Pool[J]) countRejectedLocked(l *lane[J], n uint64) {
 // waiting takes its turn after the lanes already waiting. The caller has
 // checked that there is room.
 func (p *Pool[J]) pushLocked(job J, l *lane[J]) {
-	l.jobs.PushBack(entry[J]{job: job, seq: p.countQueuedLocked(l)})
+	pushKeep(&l.jobs, entry[J]{job: job, seq: p.countQueuedLocked(l)})
 	p.waiting++
 	if !l.inTurns {
 		l.inTurns = true

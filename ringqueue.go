@@ -52,3 +52,14 @@ func (q *ringQueue[J]) Clear() int {
 	q.buf.Clear()
 	return n
 }
+
+// pushKeep appends v to d, and keeps d from shrinking below the capacity it
+// grows to: a deque shrinks once a quarter full, so a queue that cycles
+// through more than its base capacity would allocate on every cycle. Memory
+// stays at the queue's high-water mark instead.
+func pushKeep[T any](d *deque.Deque[T], v T) {
+	if n := d.Len(); n > 0 && n == d.Cap() {
+		d.SetBaseCap(2 * n)
+	}
+	d.PushBack(v)
+}

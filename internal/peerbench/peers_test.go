@@ -72,3 +72,10 @@ func peerMatrix(m benchwork.Matrix) benchwork.Matrix {
 	}
 	return m
 }
+
+// BenchmarkFairness is the small callers' wait while a big caller's jobs
+// run (see benchwork.RunFairness): this module's groups and FIFO pool beside
+// pond's groups, in one run.
+func BenchmarkFairness(b *testing.B) {
+	benchwork.RunFairness(b, append(append([]benchwork.FairImpl{}, benchwork.Fair...), FairPeers...))
+}
