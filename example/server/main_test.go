@@ -86,4 +86,3 @@ func TestServerCancelledRequestSkipsItsJobs(t *testing.T) {
 	assert.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	require.NoError(t, pool.Close())
 }
-

@@ -126,7 +126,9 @@ func newFuncPool(workers, buf int) *workerpool.Pool[workerpool.JobFunc] {
 }
 
 // groupRunner runs each caller as a group of the pool.
-type groupRunner struct{ p *workerpool.Pool[workerpool.JobFunc] }
+type groupRunner struct {
+	p *workerpool.Pool[workerpool.JobFunc]
+}
 
 func (r groupRunner) Run(jobs []func()) {
 	g := r.p.NewGroup(context.Background())
@@ -143,7 +145,9 @@ func (r groupRunner) Run(jobs []func()) {
 func (r groupRunner) Close() { _ = r.p.Close() }
 
 // fifoRunner queues every caller's jobs on the pool itself.
-type fifoRunner struct{ p *workerpool.Pool[workerpool.JobFunc] }
+type fifoRunner struct {
+	p *workerpool.Pool[workerpool.JobFunc]
+}
 
 func (r fifoRunner) Run(jobs []func()) {
 	var wg sync.WaitGroup
