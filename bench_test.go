@@ -39,8 +39,9 @@ func BenchmarkBatch(b *testing.B) {
 
 // BenchmarkQueueUncontended is the cost of one QueueJob from one goroutine
 // while the workers are busy and the intake queue has room (the pool is
-// paused, so nothing competes for the lock), next to the floor: a bare
-// Lock, PushBack, Unlock on a deque.
+// paused, so nothing competes for the lock), on the pool (impl=cond) and
+// through a group (impl=group), next to the floor: a bare Lock, PushBack,
+// Unlock on a deque.
 func BenchmarkQueueUncontended(b *testing.B) {
 	const chunk = 4096 // jobs queued into one pool before a fresh one is made
 	job := &benchwork.Tiny{}
@@ -57,6 +58,24 @@ func BenchmarkQueueUncontended(b *testing.B) {
 				b.StartTimer()
 			}
 			if err := p.QueueJob(job); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("impl=group", func(b *testing.B) { // the same, through a group of the pool
+		b.ReportAllocs()
+		p, _ := workerpool.New[*benchwork.Tiny](2, chunk, false)
+		defer p.Stop()
+		g := p.NewGroup(context.Background())
+		for i := 0; b.Loop(); i++ {
+			if i%chunk == 0 {
+				b.StopTimer()
+				p.Resume()
+				_ = p.WaitIdle(context.Background())
+				p.Pause()
+				b.StartTimer()
+			}
+			if err := g.QueueJob(job); err != nil {
 				b.Fatal(err)
 			}
 		}

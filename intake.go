@@ -19,7 +19,8 @@ import "github.com/gammazero/deque"
 // or of the pool's own jobs. It is guarded by the pool's mu.
 type lane[J Job] struct {
 	group    *Group[J]                 // nil for the pool's own lane
-	jobs     deque.Deque[entry[J]]     // accepted, not started, oldest first; in turns iff non-empty
+	jobs     deque.Deque[J]            // accepted, not started, oldest first; in turns iff non-empty
+	seqs     deque.Deque[uint64]       // acceptance numbers of the newest seqs.Len() jobs (see entry)
 	blocked  deque.Deque[*producer[J]] // queuing calls waiting for room, oldest first; in admits iff non-empty
 	woken    int                       // its calls whose job was accepted that have not run since (they may offer more)
 	closed   bool                      // the group accepts no more jobs; never set on the pool's own lane (p.closed says that)
@@ -27,10 +28,15 @@ type lane[J Job] struct {
 	inAdmits bool                      // l is in p.admits
 }
 
-// An entry is a waiting job and its place in the pool's acceptance order.
+// An entry is a waiting job and its place in the pool's acceptance order,
+// the pool's Queued count once it was accepted, which orders jobs across
+// lanes for StopAndCollect. A lane records it in seqs only while some group
+// exists (always, for a group's lane), so that a pool without groups pays
+// nothing for it: a job without one was accepted while no group existed, so
+// it is older than every job of every group, and seq 0 says so.
 type entry[J Job] struct {
 	job J
-	seq uint64 // the pool's Queued count once the job was accepted: orders jobs across lanes
+	seq uint64
 }
 
 // countQueuedLocked counts one job of l accepted, in the pool and in l's
@@ -63,7 +69,18 @@ func (p *Pool[J]) countRejectedLocked(l *lane[J], n uint64) {
 // waiting takes its turn after the lanes already waiting. The caller has
 // checked that there is room.
 func (p *Pool[J]) pushLocked(job J, l *lane[J]) {
-	pushKeep(&l.jobs, entry[J]{job: job, seq: p.countQueuedLocked(l)})
+	// pushKeep, with its checks inline on the hot path.
+	seq := p.countQueuedLocked(l)
+	if len(p.groups) > 0 {
+		if l.seqs.Len() == l.seqs.Cap() {
+			keepCap(&l.seqs)
+		}
+		l.seqs.PushBack(seq)
+	}
+	if l.jobs.Len() == l.jobs.Cap() {
+		keepCap(&l.jobs)
+	}
+	l.jobs.PushBack(job)
 	p.waiting++
 	if !l.inTurns {
 		l.inTurns = true
@@ -75,7 +92,10 @@ func (p *Pool[J]) pushLocked(job J, l *lane[J]) {
 // checked that p.waiting > 0.
 func (p *Pool[J]) popLocked() (J, *lane[J]) {
 	l := p.turns.Front()
-	e := l.jobs.PopFront()
+	if l.seqs.Len() == l.jobs.Len() { // the front job has its number
+		l.seqs.PopFront()
+	}
+	job := l.jobs.PopFront()
 	p.waiting--
 	switch {
 	case l.jobs.Len() == 0:
@@ -84,7 +104,7 @@ func (p *Pool[J]) popLocked() (J, *lane[J]) {
 	case p.turns.Len() > 1:
 		p.turns.Rotate(1) // l to the back
 	}
-	return e.job, l
+	return job, l
 }
 
 // blockLocked adds pr, a call of lane l waiting for room, behind l's other
@@ -157,11 +177,17 @@ func (p *Pool[J]) skipLocked(l *lane[J], keep bool) {
 		return
 	}
 	if keep {
-		for l.jobs.Len() > 0 {
-			p.unstarted = append(p.unstarted, l.jobs.PopFront())
+		unnumbered := n - l.seqs.Len()
+		for i := range n {
+			e := entry[J]{job: l.jobs.At(i)}
+			if i >= unnumbered {
+				e.seq = l.seqs.At(i - unnumbered)
+			}
+			p.unstarted = append(p.unstarted, e)
 		}
 	}
 	l.jobs.Clear()
+	l.seqs.Clear()
 	p.waiting -= n
 	p.c.skipped += uint64(n)
 	if g := l.group; g != nil {

@@ -58,8 +58,15 @@ func (q *ringQueue[J]) Clear() int {
 // through more than its base capacity would allocate on every cycle. Memory
 // stays at the queue's high-water mark instead.
 func pushKeep[T any](d *deque.Deque[T], v T) {
-	if n := d.Len(); n > 0 && n == d.Cap() {
-		d.SetBaseCap(2 * n)
+	if d.Len() == d.Cap() {
+		keepCap(d)
 	}
 	d.PushBack(v)
+}
+
+// keepCap makes the capacity d is about to double to its base capacity.
+func keepCap[T any](d *deque.Deque[T]) {
+	if n := d.Len(); n > 0 {
+		d.SetBaseCap(2 * n)
+	}
 }

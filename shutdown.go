@@ -54,7 +54,7 @@ func (p *Pool[J]) StopAndCollect() []J {
 	if len(es) == 0 {
 		return nil
 	}
-	slices.SortFunc(es, func(a, b entry[J]) int { return cmp.Compare(a.seq, b.seq) })
+	slices.SortStableFunc(es, func(a, b entry[J]) int { return cmp.Compare(a.seq, b.seq) })
 	jobs := make([]J, len(es))
 	for i, e := range es {
 		jobs[i] = e.job

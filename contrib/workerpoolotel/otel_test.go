@@ -54,11 +54,12 @@ func TestRegister_KnownState(t *testing.T) {
 	require.NoError(t, err)
 
 	assert.Equal(t, map[string]int64{
-		"workerpool.jobs.queued": 3, "workerpool.jobs.completed": 1, "workerpool.jobs.retrieved": 0,
+		"workerpool.jobs.queued": 4, "workerpool.jobs.completed": 2, "workerpool.jobs.retrieved": 0,
 		"workerpool.jobs.skipped": 0, "workerpool.jobs.panicked": 0, "workerpool.jobs.rejected": 1,
+		"workerpool.jobs.failed": 1, "workerpool.jobs.dropped": 1,
 		"workerpool.jobs.waiting": 2, "workerpool.jobs.running": 0, "workerpool.jobs.finished": 1,
 		"workerpool.workers": 2, "workerpool.calls.blocked": 0, "workerpool.workers.held": 0,
-		"workerpool.paused": 1,
+		"workerpool.groups": 1, "workerpool.paused": 1,
 	}, collect(t, reader, "resize"))
 
 	require.NoError(t, reg.Unregister())
@@ -83,7 +84,7 @@ func TestRegister_EveryCollectionOfALivePoolAddsUp(t *testing.T) {
 		v = collect(t, reader, "live")
 		require.Equal(t, v["workerpool.jobs.queued"], v["workerpool.jobs.waiting"]+v["workerpool.jobs.running"]+
 			v["workerpool.jobs.completed"]+v["workerpool.jobs.skipped"], "collection %d: %v", collections, v)
-		require.Equal(t, v["workerpool.jobs.completed"], v["workerpool.jobs.finished"]+v["workerpool.jobs.retrieved"],
+		require.Equal(t, v["workerpool.jobs.completed"], v["workerpool.jobs.finished"]+v["workerpool.jobs.retrieved"]+v["workerpool.jobs.dropped"],
 			"collection %d: %v", collections, v)
 		require.LessOrEqual(t, v["workerpool.jobs.running"], v["workerpool.workers"], "collection %d: %v", collections, v)
 		require.LessOrEqual(t, v["workerpool.jobs.waiting"], int64(buf), "collection %d: %v", collections, v)

@@ -44,7 +44,7 @@ var metrics = []metric{
 		prometheus.CounterValue, func(s workerpool.Stats) float64 { return float64(s.Retrieved) }},
 	{"workerpool_jobs_completed_total", "Jobs whose Run returned, panicked ones included.",
 		prometheus.CounterValue, func(s workerpool.Stats) float64 { return float64(s.Completed) }},
-	{"workerpool_jobs_skipped_total", "Accepted jobs dropped unstarted by Stop.",
+	{"workerpool_jobs_skipped_total", "Accepted jobs dropped unstarted by a stop.",
 		prometheus.CounterValue, func(s workerpool.Stats) float64 { return float64(s.Skipped) }},
 	{"workerpool_jobs_panicked_total", "Completed jobs whose Run panicked.",
 		prometheus.CounterValue, func(s workerpool.Stats) float64 { return float64(s.Panicked) }},
@@ -54,6 +54,12 @@ var metrics = []metric{
 		prometheus.GaugeValue, func(s workerpool.Stats) float64 { return float64(s.Held) }},
 	{"workerpool_jobs_rejected_total", "Jobs turned away with ErrQueueFull, ErrClosed or a context error.",
 		prometheus.CounterValue, func(s workerpool.Stats) float64 { return float64(s.Rejected) }},
+	{"workerpool_jobs_failed_total", "Completed jobs that panicked, or whose Err() was non-nil.",
+		prometheus.CounterValue, func(s workerpool.Stats) float64 { return float64(s.Failed) }},
+	{"workerpool_jobs_dropped_total", "Completed jobs not kept for retrieval.",
+		prometheus.CounterValue, func(s workerpool.Stats) float64 { return float64(s.Dropped) }},
+	{"workerpool_groups", "Groups with jobs waiting, taking turns for the workers.",
+		prometheus.GaugeValue, func(s workerpool.Stats) float64 { return float64(s.Groups) }},
 	{"workerpool_paused", "1 while Pause is in effect, else 0.",
 		prometheus.GaugeValue, func(s workerpool.Stats) float64 {
 			if s.Paused {

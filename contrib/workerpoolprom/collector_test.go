@@ -28,12 +28,21 @@ func TestCollector_KnownState(t *testing.T) {
 # HELP workerpool_blocked_calls Queuing calls waiting for room in the intake queue.
 # TYPE workerpool_blocked_calls gauge
 workerpool_blocked_calls{pool="resize"} 0
+# HELP workerpool_groups Groups with jobs waiting, taking turns for the workers.
+# TYPE workerpool_groups gauge
+workerpool_groups{pool="resize"} 1
 # HELP workerpool_held_workers Workers holding a finished job because the finished queue is full.
 # TYPE workerpool_held_workers gauge
 workerpool_held_workers{pool="resize"} 0
 # HELP workerpool_jobs_completed_total Jobs whose Run returned, panicked ones included.
 # TYPE workerpool_jobs_completed_total counter
-workerpool_jobs_completed_total{pool="resize"} 1
+workerpool_jobs_completed_total{pool="resize"} 2
+# HELP workerpool_jobs_dropped_total Completed jobs not kept for retrieval.
+# TYPE workerpool_jobs_dropped_total counter
+workerpool_jobs_dropped_total{pool="resize"} 1
+# HELP workerpool_jobs_failed_total Completed jobs that panicked, or whose Err() was non-nil.
+# TYPE workerpool_jobs_failed_total counter
+workerpool_jobs_failed_total{pool="resize"} 1
 # HELP workerpool_jobs_finished Jobs whose Run returned, held for retrieval.
 # TYPE workerpool_jobs_finished gauge
 workerpool_jobs_finished{pool="resize"} 1
@@ -42,7 +51,7 @@ workerpool_jobs_finished{pool="resize"} 1
 workerpool_jobs_panicked_total{pool="resize"} 0
 # HELP workerpool_jobs_queued_total Jobs accepted since the pool was created.
 # TYPE workerpool_jobs_queued_total counter
-workerpool_jobs_queued_total{pool="resize"} 3
+workerpool_jobs_queued_total{pool="resize"} 4
 # HELP workerpool_jobs_rejected_total Jobs turned away with ErrQueueFull, ErrClosed or a context error.
 # TYPE workerpool_jobs_rejected_total counter
 workerpool_jobs_rejected_total{pool="resize"} 1
@@ -52,7 +61,7 @@ workerpool_jobs_retrieved_total{pool="resize"} 0
 # HELP workerpool_jobs_running Jobs started whose Run has not returned.
 # TYPE workerpool_jobs_running gauge
 workerpool_jobs_running{pool="resize"} 0
-# HELP workerpool_jobs_skipped_total Accepted jobs dropped unstarted by Stop.
+# HELP workerpool_jobs_skipped_total Accepted jobs dropped unstarted by a stop.
 # TYPE workerpool_jobs_skipped_total counter
 workerpool_jobs_skipped_total{pool="resize"} 0
 # HELP workerpool_jobs_waiting Jobs accepted and not yet started.
@@ -66,7 +75,7 @@ workerpool_paused{pool="resize"} 1
 workerpool_workers{pool="resize"} 2
 `
 	require.NoError(t, testutil.CollectAndCompare(c, strings.NewReader(want)))
-	assert.Equal(t, 13, testutil.CollectAndCount(c))
+	assert.Equal(t, 16, testutil.CollectAndCount(c))
 }
 
 func TestCollector_Lint(t *testing.T) {
@@ -113,7 +122,7 @@ func TestCollector_EveryScrapeOfALivePoolAddsUp(t *testing.T) {
 			v["workerpool_jobs_waiting"]+v["workerpool_jobs_running"]+
 				v["workerpool_jobs_completed_total"]+v["workerpool_jobs_skipped_total"], "scrape %d: %v", scrapes, v)
 		require.Equal(t, v["workerpool_jobs_completed_total"],
-			v["workerpool_jobs_finished"]+v["workerpool_jobs_retrieved_total"], "scrape %d: %v", scrapes, v)
+			v["workerpool_jobs_finished"]+v["workerpool_jobs_retrieved_total"]+v["workerpool_jobs_dropped_total"], "scrape %d: %v", scrapes, v)
 		require.LessOrEqual(t, v["workerpool_jobs_running"], v["workerpool_workers"], "scrape %d: %v", scrapes, v)
 		require.LessOrEqual(t, v["workerpool_jobs_waiting"], float64(buf), "scrape %d: %v", scrapes, v)
 		require.LessOrEqual(t, v["workerpool_held_workers"], v["workerpool_jobs_finished"], "scrape %d: %v", scrapes, v)

@@ -12,11 +12,19 @@ import (
 	"github.com/seed761c1f22/workerpool"
 )
 
+// failJob is a job that fails: its Err is non-nil.
+type failJob struct{}
+
+func (failJob) Run()       {}
+func (failJob) Err() error { return errors.New("pooltest: failed") }
+
 // Known returns a pool in a known state: 2 workers and queues of 2, finished
-// jobs kept; one job finished and not retrieved; paused, with two jobs
-// waiting; one job refused with ErrQueueFull. Its Stats are
+// jobs kept; one job finished and not retrieved; one job of a group that
+// failed and was dropped; paused, with two jobs waiting, one of the pool and
+// one of the group; one job refused with ErrQueueFull. Its Stats are
 //
-//	{Workers: 2, Queued: 3, Waiting: 2, Finished: 1, Completed: 1, Rejected: 1, Paused: true}
+//	{Workers: 2, Queued: 4, Waiting: 2, Finished: 1, Completed: 2, Rejected: 1, Paused: true,
+//	 Failed: 1, Dropped: 1, Groups: 1}
 //
 // The caller stops it when done.
 func Known() (*workerpool.Pool[workerpool.Job], error) {
@@ -25,14 +33,21 @@ func Known() (*workerpool.Pool[workerpool.Job], error) {
 		return nil, err
 	}
 	noop := workerpool.JobFunc(func() {})
+	g := p.NewGroup(context.Background())
 	if err := p.QueueJob(noop); err != nil {
+		return nil, err
+	}
+	if err := g.QueueJob(failJob{}); err != nil {
 		return nil, err
 	}
 	if err := p.WaitIdle(context.Background()); err != nil {
 		return nil, err
 	}
 	p.Pause()
-	if _, err := p.QueueJobs(noop, noop); err != nil {
+	if err := p.QueueJob(noop); err != nil {
+		return nil, err
+	}
+	if err := g.QueueJob(noop); err != nil {
 		return nil, err
 	}
 	if err := p.TryQueueJob(noop); !errors.Is(err, workerpool.ErrQueueFull) {
@@ -41,17 +56,33 @@ func Known() (*workerpool.Pool[workerpool.Job], error) {
 	return p, nil
 }
 
-// Run starts producers goroutines that queue perProducer no-op jobs each, a
+// Run starts producers goroutines that queue perProducer no-op jobs each
+// (every other producer through groups of 50 jobs, each waited for), a
 // consumer that retrieves every finished job, and a controller that resizes
 // (1 to 6 workers), pauses and resumes the pool at random; once the
 // producers are done it resumes and closes the pool. p must keep finished
 // jobs. The returned function waits until all of them have returned.
 func Run(p *workerpool.Pool[workerpool.Job], producers, perProducer int) (wait func()) {
 	var queuing, others sync.WaitGroup
-	for range producers {
+	noop := workerpool.JobFunc(func() {})
+	for i := range producers {
 		queuing.Go(func() {
-			for range perProducer {
-				if p.QueueJob(workerpool.JobFunc(func() {})) != nil {
+			if i%2 == 0 {
+				for range perProducer {
+					if p.QueueJob(noop) != nil {
+						return
+					}
+				}
+				return
+			}
+			for left := perProducer; left > 0; left -= 50 {
+				g := p.NewGroup(context.Background())
+				for range min(left, 50) {
+					if g.QueueJob(noop) != nil {
+						return
+					}
+				}
+				if g.Wait() != nil {
 					return
 				}
 			}

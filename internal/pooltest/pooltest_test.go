@@ -13,7 +13,8 @@ func TestKnown_HasTheDocumentedStats(t *testing.T) {
 	p, err := Known()
 	require.NoError(t, err)
 	defer p.Stop()
-	assert.Equal(t, workerpool.Stats{Workers: 2, Queued: 3, Waiting: 2, Finished: 1, Completed: 1, Rejected: 1, Paused: true}, p.Stats())
+	assert.Equal(t, workerpool.Stats{Workers: 2, Queued: 4, Waiting: 2, Finished: 1, Completed: 2, Rejected: 1, Paused: true,
+		Failed: 1, Dropped: 1, Groups: 1}, p.Stats())
 }
 
 func TestRun_EndsWithEveryJobRetrieved(t *testing.T) {
@@ -22,6 +23,7 @@ func TestRun_EndsWithEveryJobRetrieved(t *testing.T) {
 	Run(p, 2, 500)()
 	s := p.Stats()
 	assert.Equal(t, uint64(1000), s.Queued)
-	assert.Equal(t, uint64(1000), s.Retrieved)
+	assert.Equal(t, uint64(500), s.Retrieved, "the pool's own jobs")
+	assert.Equal(t, uint64(500), s.Dropped, "the groups' jobs")
 	assert.False(t, s.Paused)
 }
