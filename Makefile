@@ -1,7 +1,8 @@
 GO ?= go
 
-# Every module in the repository: the library, the peer benchmarks and the exporters.
-MODULES := . internal/peerbench contrib/workerpoolprom contrib/workerpoolotel
+# Every module in the repository: the library, the peer benchmarks, the
+# linearizability checker and the exporters.
+MODULES := . internal/peerbench internal/linearize contrib/workerpoolprom contrib/workerpoolotel
 
 # Pinned tools, run through the Go module proxy (the first run downloads them).
 STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -13,6 +14,7 @@ BENCHTIME ?= 200ms
 COUNT ?= 10
 FUZZTIME ?= 30s
 SOAKTIME ?= 60s
+HISTORIES ?= 5000
 
 .DEFAULT_GOAL := help
 
@@ -26,6 +28,7 @@ help: ## Show the targets and the settings
 	@echo "  BENCHTIME=$(BENCHTIME)  time per benchmark run"
 	@echo "  FUZZTIME=$(FUZZTIME)  how long make fuzz runs (the first run spends about a minute building)"
 	@echo "  SOAKTIME=$(SOAKTIME)  how long make soak runs"
+	@echo "  HISTORIES=$(HISTORIES)  histories make linearize records and checks (make test checks 60)"
 
 .PHONY: test
 test: ## Vet and test every module with the race detector, then the allocation test (built without -race)
@@ -60,6 +63,16 @@ bench-peers: ## Check the peer adapters, then benchmark cond and chanmin against
 	rm -f bench-peers.txt
 	for i in $$(seq $(COUNT)); do ./bench-peers.test -test.run='^$$' -test.bench='$(BENCH)' -test.benchmem -test.benchtime=$(BENCHTIME) -test.timeout=0 | tee -a bench-peers.txt; done
 	$(BENCHSTAT) -filter '.unit:(ns/job OR allocs/op)' -col '/impl@(chanmin cond ants pond gammazero errgroup goroutine)' bench-peers.txt
+
+.PHONY: fairness
+fairness: ## Small groups' wait (p50/p99 ms) behind a big group: groups, one FIFO queue, pond's groups, COUNT runs
+	cd internal/peerbench && $(GO) test -run='^$$' -bench='^BenchmarkFairness$$' -count=$(COUNT) -benchtime=3x -timeout=0 . | tee ../../fairness.txt
+	$(BENCHSTAT) -filter '.unit:(p50-ms OR p99-ms)' -col '/impl@(groups fifo pond)' fairness.txt
+
+.PHONY: linearize
+linearize: ## Check HISTORIES recorded histories of the pool (groups on and off, random Close/Stop) for linearizability with porcupine, and that a torn pool is caught
+	cd internal/linearize && $(GO) test -count=1 -run='^Test' -histories=$(HISTORIES) -timeout=0 -v . > ../../linearize.txt; \
+		status=$$?; grep -E '^(--- |ok|FAIL)|histories|torn pool|Illegal|Unknown|visualization' ../../linearize.txt; exit $$status
 
 .PHONY: fuzz
 fuzz: ## Fuzz random operation scripts against the pool for FUZZTIME

@@ -99,7 +99,7 @@ func BenchmarkQueueUncontended(b *testing.B) {
 }
 
 // BenchmarkFairness is the small callers' wait (p50-ms, p99-ms) while a big
-// caller's 10,000 jobs of 50µs run on 2 workers: impl=groups with a group
+// caller's 10,000 jobs of 50µs run on one worker: impl=groups with a group
 // per caller, impl=fifo with every job on the pool's own FIFO queue. pond's
 // groups are measured on the same workload in internal/peerbench.
 func BenchmarkFairness(b *testing.B) {

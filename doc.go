@@ -4,18 +4,27 @@ with bounded intake and finished queues and counters that always add up.
 
 A [Job] is self-contained: it has a Run method and keeps its own results and
 errors; a [ContextJob] is run through RunContext and can be interrupted, and
-[JobFunc] and [ContextJobFunc] turn funcs into jobs. Jobs are queued with [Pool.QueueJob] (or [Pool.TryQueueJob],
-[Pool.QueueJobContext], [Pool.QueueJobs]), run by the workers in FIFO order,
+[JobFunc] and [ContextJobFunc] turn funcs into jobs, and an [ErrorJob] reports
+whether it failed. Jobs are queued with [Pool.QueueJob] (or [Pool.TryQueueJob],
+[Pool.QueueJobContext], [Pool.QueueJobs], [Pool.QueueJobsContext]), run by the
+workers in FIFO order,
 and, if the pool was created with queueFinished, collected afterwards with
 [Pool.GetFinished], [Pool.GetFinishedWait] or [Pool.Finished]. Use it for
 recurring parallel work that must start fast, to cap how much CPU runs at
 once, or as a buffered pipeline: intake → buffer → processing → buffer → output.
+A pool shared by many callers, such as the requests of a server, gives each a
+[Group] ([Pool.NewGroup]): its own jobs, wait, cancellation, failures and
+counters, taking fair turns for the workers.
 
 # Concurrency model
 
 A pool has two bounded FIFO ring buffers, the intake queue and the finished
 queue, and one [sync.Mutex] that guards both queues, every counter and the
-lists of parked goroutines. Waiting is done on [sync.Cond]s tied to that
+lists of parked goroutines. The intake is made of lanes, one per group and
+one for the jobs queued on the pool itself, sharing the bound of bufferSize
+waiting jobs; the rule for which lane's job starts next, and which blocked
+call is admitted next, is in one place (intake.go): FIFO within a lane,
+round-robin across the lanes that have jobs waiting. Waiting is done on [sync.Cond]s tied to that
 mutex, and every wait is a loop on its predicate. Consumers wait on one Cond
 for a finished job, [Pool.WaitIdle] on another for the pool to become idle.
 
@@ -69,13 +78,26 @@ once and busy ones when their job returns; [Pool.Pause] and [Pool.Resume]
 hold and release the start of new jobs while queuing goes on. No job is
 interrupted, lost or run twice by either.
 
+# Groups
+
+A [Group] is one caller's share of a pool. Its jobs start FIFO among
+themselves and take turns with the other groups' (a group of 5 jobs queued
+behind a group of 10,000 starts within a few job-lengths); its [Group.Wait]
+waits for its own jobs only and returns its first failure; the end of its
+context, or [Group.Stop], skips its waiting jobs and leaves other groups
+untouched; [Group.Stats] counts its own jobs, which count in the pool's
+Stats too. A group is done, and releases its context, once it is closed and
+none of its jobs waits or runs. The pool's Close, Stop, StopAndCollect,
+Pause, WaitIdle and Resize cover groups.
+
 # Exact counters
 
 [Pool.Stats] returns [Stats], a snapshot of the pool at one instant between
 the call and its return, whose numbers satisfy
 
 	Queued    == Waiting + Running + Completed + Skipped
-	Completed == Finished + Retrieved   (with queueFinished)
+	Completed == Finished + Retrieved + Dropped
+	Panicked  <= Failed <= Completed
 	0 <= Running <= Workers, 0 <= Held <= Workers, Held <= Finished
 
 Blocked (queuing calls waiting for room) and Held (workers waiting for room
@@ -84,9 +106,14 @@ turned away. The exporters in contrib/workerpoolprom and
 contrib/workerpoolotel read one snapshot per scrape, so what a monitoring
 system stores adds up too.
 
-An accepted job is run exactly once or counted Skipped by Stop: never lost,
-never run twice. A job that panics counts as Completed and Panicked; the panic
-is given to the [WithPanicHandler] handler or logged, and the worker lives on.
+A group's [GroupStats] satisfy the same equations, taken in the same
+critical section, so a group snapshot and a pool snapshot of one instant
+agree.
+
+An accepted job is run exactly once or counted Skipped by a stop: never lost,
+never run twice. A job that panics counts as Completed, Failed and Panicked;
+the panic is given to the [WithPanicHandler] handler or logged, and the
+worker lives on.
 
 # Choosing bufferSize
 

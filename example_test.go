@@ -5,6 +5,8 @@ import (
 	"errors"
 	"expvar"
 	"fmt"
+	"os"
+	"os/signal"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -253,6 +255,28 @@ func ExamplePool_QueueJobContext() {
 	// Output:
 	// context deadline exceeded
 	// queued 2 rejected 1
+}
+
+// The common graceful shutdown: the pool stops when the signal's context
+// ends, and StopAndCollect hands back every job that had not started, for
+// the program to persist, whatever the timing of the two.
+func ExampleWithContext_signalShutdown() {
+	signalled, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	pool, _ := workerpool.New[*square](1, 64, false, workerpool.WithContext(signalled))
+	pool.Pause() // so that the jobs below are still waiting at the signal
+	for i := range 40 {
+		_ = pool.QueueJob(&square{n: i})
+	}
+
+	stop() // here the program would wait with <-signalled.Done() for Ctrl-C
+	<-signalled.Done()
+	left := pool.StopAndCollect()
+	fmt.Printf("collected %d unstarted jobs, the first n=%d, the last n=%d\n", len(left), left[0].n, left[len(left)-1].n)
+	fmt.Println("skipped:", pool.Stats().Skipped)
+	// Output:
+	// collected 40 unstarted jobs, the first n=0, the last n=39
+	// skipped: 40
 }
 
 func ExampleWithContext() {

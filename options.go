@@ -35,8 +35,15 @@ func WithPanicHandler(handler func(job Job, recovered any, stack []byte)) Option
 // that would take a waiting job stops the pool itself instead, so the
 // waiting jobs are counted Skipped, and a queuing call that finds ctx ended
 // gets [ErrClosed]. The context passed to [ContextJob]s carries ctx's values
-// (not its deadline) and is cancelled by that Stop. A nil ctx makes [New]
+// (not its deadline) and is cancelled by that stop. A nil ctx makes [New]
 // return an error.
+//
+// The jobs this stop skips, the groups' included, are kept, not lost: a
+// later [Pool.StopAndCollect] returns them, oldest first, so the common
+// shutdown (ctx from [os/signal.NotifyContext], then <-ctx.Done() and
+// StopAndCollect) hands back every unstarted job whatever the timing. A
+// plain [Pool.Stop] releases them; until one of the two is called the pool
+// holds them.
 func WithContext(ctx context.Context) Option {
 	return optionFunc(func(c *config) { c.ctx, c.ctxSet = ctx, true })
 }

@@ -2,6 +2,7 @@ package workerpool_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"testing/synctest"
 
@@ -80,4 +81,73 @@ func TestRegression_NoWaitingJobStartsAfterWithContextEnded(t *testing.T) {
 			assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 4, Completed: 1, Skipped: 3, Dropped: 1}, p.Stats())
 		})
 	}
+}
+
+// The standard graceful shutdown lost work: with WithContext(ctx), one long
+// job running and 40 waiting, cancel() then StopAndCollect() collected 0
+// jobs, because the context's watcher had already called Stop, which threw
+// the 40 away. The jobs the context's stop skips are now kept for a later
+// StopAndCollect, whatever the timing, and with groups their jobs too.
+func TestRegression_SignalShutdownCollectsEveryUnstartedJob(t *testing.T) {
+	for _, pause := range []bool{false, true} {
+		for _, groups := range []bool{false, true} {
+			t.Run(fmt.Sprintf("pause=%v/groups=%v", pause, groups), func(t *testing.T) {
+				for range 200 {
+					synctest.Test(t, func(t *testing.T) {
+						signalled, cancel := context.WithCancel(context.Background())
+						p := newPool[*blockJob](t, 1, 64, false, workerpool.WithContext(signalled))
+						long := newBlockJob(-1)
+						require.NoError(t, p.QueueJob(long))
+						var queued []*blockJob
+						gs := []*workerpool.Group[*blockJob]{
+							p.NewGroup(signalled), // a request made from the signal's context
+							p.NewGroup(context.Background()),
+						}
+						for i := range 40 {
+							j := newBlockJob(i)
+							switch {
+							case groups && i%3 == 1:
+								require.NoError(t, gs[0].QueueJob(j))
+							case groups && i%3 == 2:
+								require.NoError(t, gs[1].QueueJob(j))
+							default:
+								require.NoError(t, p.QueueJob(j))
+							}
+							queued = append(queued, j)
+						}
+						cancel()
+						if pause {
+							synctest.Wait() // the context's watchers have run
+						}
+						left := p.StopAndCollect()
+						require.Equal(t, queued, left, "every unstarted job, oldest first")
+						s := p.Stats()
+						assert.EqualValues(t, 40, s.Skipped)
+						assert.Nil(t, p.StopAndCollect(), "handed back once")
+						close(long.release)
+						for _, j := range queued {
+							assert.Zero(t, j.runs.Load())
+						}
+					})
+				}
+			})
+		}
+	}
+}
+
+// A plain Stop after the context's stop releases the kept jobs.
+func TestWithContext_StopReleasesTheKeptJobs(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		p := newPool[*blockJob](t, 1, 4, false, workerpool.WithContext(ctx))
+		long := newBlockJob(-1)
+		require.NoError(t, p.QueueJob(long))
+		require.NoError(t, p.QueueJob(newBlockJob(0)))
+		cancel()
+		synctest.Wait()
+		require.NoError(t, p.Stop())
+		assert.Nil(t, p.StopAndCollect(), "Stop released them")
+		assert.EqualValues(t, 1, p.Stats().Skipped)
+		close(long.release)
+	})
 }

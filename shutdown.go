@@ -9,9 +9,9 @@ import (
 // This file is how a pool ends: Close, Stop and StopAndCollect, the stop
 // that the end of the WithContext context makes, and the end itself.
 
-// Close stops the pool accepting jobs, wakes blocked queuing callers with
-// [ErrClosed], ends a pause, and lets the workers run every job still
-// waiting. It returns nil at once and never blocks. After Close the finished
+// Close stops the pool accepting jobs, closes every group, wakes blocked
+// queuing callers with [ErrClosed], ends a pause, and lets the workers run
+// every job still waiting. It returns nil at once and never blocks. After Close the finished
 // queue stays readable but no longer blocks workers, so every worker
 // goroutine exits once the last job has run, even if nobody retrieves the
 // finished jobs. Repeated calls, and Close after Stop, do nothing and return nil.
@@ -24,8 +24,9 @@ func (p *Pool[J]) Close() error {
 
 // Stop stops the pool accepting jobs, wakes blocked queuing callers with
 // [ErrClosed], ends a pause, drops every waiting job unstarted (counted
-// Skipped), cancels the context of running [ContextJob]s and lets running
-// jobs finish. It returns nil at once and never blocks. Stop after Close
+// Skipped), stops every group, cancels the context of running [ContextJob]s
+// and lets running jobs finish. It also releases the jobs a [WithContext]
+// stop kept for StopAndCollect. It returns nil at once and never blocks. Stop after Close
 // skips what is still waiting; repeated calls do nothing. The finished queue
 // stays readable.
 //
@@ -41,10 +42,12 @@ func (p *Pool[J]) Stop() error {
 }
 
 // StopAndCollect is [Pool.Stop], and returns the waiting jobs it skipped,
-// oldest first (nil if none), so the caller can persist or retry them, as
-// Java's ExecutorService.shutdownNow does. They count as Skipped. Jobs of
-// queuing calls that were blocked were never accepted: those calls get
-// [ErrClosed] and keep their jobs.
+// the groups' included, oldest first (nil if none), so the caller can
+// persist or retry them, as Java's ExecutorService.shutdownNow does. They
+// count as Skipped. If the [WithContext] context already stopped the pool,
+// it returns the jobs that stop skipped (see WithContext). Jobs of queuing
+// calls that were blocked were never accepted: those calls get [ErrClosed]
+// and keep their jobs.
 func (p *Pool[J]) StopAndCollect() []J {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -16,14 +16,20 @@ import (
 // FairJobTime each; once its first job has started, SmallCallers callers
 // arrive together, each queuing SmallJobs jobs and waiting for them. What
 // counts is how long a small caller waits, from its arrival until its jobs
-// have all run: with fair turns a few job-lengths, with one FIFO queue the
-// time to drain the big caller's jobs first.
+// have all run: with fair turns a few rounds of turns, with one FIFO queue
+// the time to drain the big caller's jobs first.
+//
+// The jobs keep their processor busy, so the pool runs FairWorkers = 1
+// worker and leaves the other core of a 2-core machine to the callers: with
+// as many CPU-bound workers as cores, an arriving caller waits for the Go
+// scheduler to preempt a worker (about 10 ms) before it can even queue, and
+// that wait, the same for every pool, drowns what the pool does.
 const (
 	BigJobs      = 10_000
 	SmallCallers = 20
 	SmallJobs    = 5
 	FairJobTime  = 50 * time.Microsecond
-	FairWorkers  = 2
+	FairWorkers  = 1
 )
 
 // FairBufs are the bufferSizes the fairness workload runs with: one that

@@ -1,0 +1,108 @@
+package linearize
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+
+	"github.com/seed761c1f22/workerpool"
+)
+
+var (
+	histories = flag.Int("histories", 60, "histories TestPoolIsLinearizable records and checks")
+	opsPer    = flag.Int("ops", 60, "operations per client in each history")
+	vizDir    = flag.String("viz", "", "directory for the porcupine visualization of a failing history (default: the test's temp dir)")
+)
+
+// checkTimeout bounds the check of one history; Unknown counts as failure.
+const checkTimeout = 20 * time.Second
+
+// randomConfig draws one history's setup: 1-4 workers, buffers 0, 1 or 8,
+// groups on or off, finished jobs kept or dropped, random Close and Stop.
+func randomConfig() Config {
+	return Config{
+		Workers:       1 + rand.IntN(4),
+		Buf:           []int{0, 1, 8}[rand.IntN(3)],
+		QueueFinished: rand.IntN(3) > 0,
+		Groups:        []int{0, maxLanes - 1}[rand.IntN(2)],
+		Clients:       2 + rand.IntN(3),
+		OpsPerClient:  *opsPer,
+		Shutdown:      rand.IntN(2) == 0,
+	}
+}
+
+// check runs porcupine on one history and returns its verdict; a verdict
+// other than Ok is written out as a visualization.
+func check(t *testing.T, cfg Config, ops []porcupine.Operation, name string) porcupine.CheckResult {
+	model := newModel(cfg.Workers, cfg.Buf, cfg.QueueFinished)
+	res, info := porcupine.CheckOperationsVerbose(model, ops, checkTimeout)
+	if res != porcupine.Ok {
+		dir := *vizDir
+		if dir == "" {
+			dir = t.TempDir()
+		}
+		path := filepath.Join(dir, name+".html")
+		if err := porcupine.VisualizePath(model, info, path); err != nil {
+			t.Logf("visualization: %v", err)
+		}
+		t.Logf("%s: %s, %d operations, %+v; visualization: %s", name, res, len(ops), cfg, path)
+	}
+	return res
+}
+
+// TestPoolIsLinearizable records many small histories of workerpool.Pool
+// (its groups included) and checks each is linearizable: every Stats and
+// group Stats snapshot is a state the model passes through. An Unknown
+// verdict (timeout) fails as Illegal does.
+func TestPoolIsLinearizable(t *testing.T) {
+	start := time.Now()
+	total := 0
+	for h := range *histories {
+		cfg := randomConfig()
+		p, err := workerpool.New[*Job](cfg.Workers, cfg.Buf, cfg.QueueFinished)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lanes := make([]Lane, cfg.Groups+1)
+		for i := 1; i <= cfg.Groups; i++ {
+			lanes[i] = p.NewGroup(context.Background())
+		}
+		ops := Record(cfg, p, lanes)
+		total += len(ops)
+		if res := check(t, cfg, ops, fmt.Sprintf("pool-%d", h)); res != porcupine.Ok {
+			t.Errorf("history %d: %s", h, res)
+		}
+	}
+	t.Logf("%d histories, %d operations (%.0f per history), checked in %v",
+		*histories, total, float64(total)/float64(*histories), time.Since(start).Round(time.Millisecond))
+}
+
+// TestTornPoolIsCaught shows the checker can fail: the same workload against
+// tornPool, whose Stats reads its counters in two critical sections, must
+// give an Illegal verdict.
+func TestTornPoolIsCaught(t *testing.T) {
+	for h := range 200 {
+		cfg := randomConfig()
+		cfg.Buf, cfg.Groups = max(cfg.Buf, 1), 0
+		ops := Record(cfg, newTornPool(cfg.Workers, cfg.Buf, cfg.QueueFinished), nil)
+		if res := check(t, cfg, ops, fmt.Sprintf("torn-%d", h)); res == porcupine.Illegal {
+			t.Logf("torn pool caught in history %d of %d operations: %s", h, len(ops), res)
+			return
+		} else if res == porcupine.Unknown {
+			t.Fatalf("history %d: the check timed out", h)
+		}
+	}
+	t.Fatal("200 histories of the torn pool all passed: the checker cannot see a torn snapshot")
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	os.Exit(m.Run())
+}
