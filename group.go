@@ -324,6 +324,9 @@ func (g *Group[J]) endIfDoneLocked() {
 		return
 	}
 	p := g.p
+	if g.lane.inTurns { // a lone lane that kept its place (see ring)
+		p.turns.leave(&g.lane, &g.lane.inTurns)
+	}
 	last := p.groups[len(p.groups)-1]
 	p.groups[g.index], last.index = last, g.index
 	p.groups[len(p.groups)-1] = nil

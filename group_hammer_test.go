@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -68,7 +69,7 @@ func (gt *groupTally) sampleLive(t testing.TB) {
 }
 
 // produceInGroups queues jobs in chunks, each chunk through a new group with
-// random options, by random queuing calls, and ends each group at random:
+// random options, by produce's random queuing calls, and ends each group at random:
 // Wait, Close then Wait, Stop, or the end of its context. It returns how many
 // jobs it saw refused. Kept finished jobs are retrieved through Finished.
 func produceInGroups(t testing.TB, p *workerpool.Pool[*hammerJob], jobs []*hammerJob, gt *groupTally) (rejected uint64) {
@@ -95,42 +96,10 @@ func produceInGroups(t testing.TB, p *workerpool.Pool[*hammerJob], jobs []*hamme
 			})
 		}
 		end := rand.IntN(8)
-		for len(chunk) > 0 {
-			var n int
-			var err error
-			offered := 1
-			switch rand.IntN(4) {
-			case 0:
-				if err = g.QueueJob(chunk[0]); err == nil {
-					n = 1
-				}
-			case 1:
-				if err = g.TryQueueJob(chunk[0]); err == nil {
-					n = 1
-				}
-			case 2:
-				offered = min(len(chunk), 1+rand.IntN(8))
-				n, err = g.QueueJobs(chunk[:offered]...)
-			case 3:
-				offered = min(len(chunk), 1+rand.IntN(8))
-				n, err = g.QueueJobsContext(ctx, chunk[:offered]...)
-			}
-			for _, j := range chunk[:n] {
-				j.accepted.Store(1)
-			}
-			chunk = chunk[n:]
-			if err != nil {
-				rejected += uint64(offered - n)
-			}
-			if errors.Is(err, workerpool.ErrClosed) || errors.Is(err, context.Canceled) {
-				chunk = nil // the rest of the chunk is given up
-			} else if err != nil && !errors.Is(err, workerpool.ErrQueueFull) {
-				t.Errorf("unexpected error %v", err)
-			}
-			if end == 0 && rand.IntN(4) == 0 {
-				cancel() // the client goes away mid-way
-			}
+		if end == 0 { // the client goes away mid-way
+			time.AfterFunc(time.Duration(rand.IntN(200))*time.Microsecond, cancel)
 		}
+		rejected += produce(t, g, chunk)
 		switch end {
 		case 1:
 			g.Stop()

@@ -336,13 +336,7 @@ func TestGroup_BlockedCallsAdmittedInTurns(t *testing.T) {
 		require.NoError(t, p.QueueJob(first))
 		require.NoError(t, a.QueueJob(&gJob{name: "a0", log: log})) // fills the intake
 		// Blocked calls, oldest first: a1, a2, a3 of a, then b0, b1 of b.
-		for _, q := range []struct {
-			g    *workerpool.Group[*gJob]
-			name string
-		}{{a, "a1"}, {a, "a2"}, {a, "a3"}, {b, "b0"}, {b, "b1"}} {
-			goDo(func() { assert.NoError(t, q.g.QueueJob(&gJob{name: q.name, log: log})) })
-			synctest.Wait()
-		}
+		blockInOrder(t, log, []*workerpool.Group[*gJob]{a, a, a, b, b}, "a1", "a2", "a3", "b0", "b1")
 		assert.Equal(t, 5, p.Stats().Blocked)
 		close(first.release)
 		require.NoError(t, a.Wait())
@@ -563,13 +557,7 @@ func TestGroup_UnbufferedHandoffTakesTurns(t *testing.T) {
 		a, b := p.NewGroup(context.Background()), p.NewGroup(context.Background())
 		first := blocking("first")
 		require.NoError(t, a.QueueJob(first))
-		for _, q := range []struct {
-			g    *workerpool.Group[*gJob]
-			name string
-		}{{a, "a0"}, {a, "a1"}, {b, "b0"}, {b, "b1"}} {
-			goDo(func() { assert.NoError(t, q.g.QueueJob(&gJob{name: q.name, log: log})) })
-			synctest.Wait()
-		}
+		blockInOrder(t, log, []*workerpool.Group[*gJob]{a, a, b, b}, "a0", "a1", "b0", "b1")
 		close(first.release)
 		require.NoError(t, a.Wait())
 		require.NoError(t, b.Wait())
@@ -578,9 +566,45 @@ func TestGroup_UnbufferedHandoffTakesTurns(t *testing.T) {
 	})
 }
 
+// blockInOrder starts one queuing call per name, into the group beside it,
+// each blocked before the next starts, so they wait oldest first.
+func blockInOrder(t *testing.T, log *startLog, groups []*workerpool.Group[*gJob], names ...string) {
+	for i, name := range names {
+		goDo(func() { assert.NoError(t, groups[i].QueueJob(&gJob{name: name, log: log})) })
+		synctest.Wait()
+	}
+}
+
 // releaseAllG lets blocking group jobs return.
 func releaseAllG(jobs ...*gJob) {
 	for _, j := range jobs {
 		close(j.release)
 	}
+}
+
+// A lane served while alone keeps its place in the turns when it empties
+// (no ring operation per job for a lone lane); it must neither count as a
+// group taking turns nor go before a group that joined after it.
+func TestGroup_LoneLaneThatEmptiedGoesAfterNewcomers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool[*gJob](t, 1, 8, false)
+		log := &startLog{}
+		a, b := p.NewGroup(context.Background()), p.NewGroup(context.Background())
+		first := blocking("first")
+		require.NoError(t, a.QueueJob(first))
+		require.NoError(t, a.QueueJob(&gJob{name: "a0", log: log})) // waits: a is alone in the turns
+		close(first.release)
+		synctest.Wait() // a0 ran: a is empty
+		assert.Zero(t, p.Stats().Groups, "an empty lane is not taking turns")
+		p.Pause()
+		require.NoError(t, b.QueueJob(&gJob{name: "b0", log: log}))
+		require.NoError(t, b.QueueJob(&gJob{name: "b1", log: log}))
+		require.NoError(t, a.QueueJob(&gJob{name: "a1", log: log}))
+		assert.Equal(t, 2, p.Stats().Groups)
+		p.Resume()
+		require.NoError(t, a.Wait())
+		require.NoError(t, b.Wait())
+		assert.Equal(t, []string{"a0", "b0", "a1", "b1"}, log.get(), "a was served last, so b goes first")
+		require.NoError(t, p.Close())
+	})
 }

@@ -115,10 +115,18 @@ func verifyExactlyOnce(t testing.TB, jobs [][]*hammerJob, s workerpool.Stats, re
 	assert.Zero(t, s.Waiting+s.Running+s.Finished)
 }
 
+// queuer is what produce queues through: a Pool or a Group.
+type queuer interface {
+	QueueJob(*hammerJob) error
+	TryQueueJob(*hammerJob) error
+	QueueJobs(...*hammerJob) (int, error)
+	QueueJobContext(context.Context, *hammerJob) error
+}
+
 // produce queues jobs through every queuing call until they are all
-// accepted or the pool refuses with ErrClosed, and returns how many times a
-// job was refused with an error that counts it Rejected.
-func produce(t testing.TB, p *workerpool.Pool[*hammerJob], jobs []*hammerJob) (rejected uint64) {
+// accepted or the pool (or group) refuses with ErrClosed, and returns how
+// many times a job was refused with an error that counts it Rejected.
+func produce(t testing.TB, p queuer, jobs []*hammerJob) (rejected uint64) {
 	for len(jobs) > 0 {
 		var n int
 		var err error

@@ -19,7 +19,7 @@ import "github.com/gammazero/deque"
 // or of the pool's own jobs. It is guarded by the pool's mu.
 type lane[J Job] struct {
 	group    *Group[J]                 // nil for the pool's own lane
-	jobs     deque.Deque[J]            // accepted, not started, oldest first; in turns iff non-empty
+	jobs     deque.Deque[J]            // accepted, not started, oldest first; non-empty: in turns (see ring)
 	seqs     deque.Deque[uint64]       // acceptance numbers of the newest seqs.Len() jobs (see entry)
 	blocked  deque.Deque[*producer[J]] // queuing calls waiting for room, oldest first; in admits iff non-empty
 	woken    int                       // its calls whose job was accepted that have not run since (they may offer more)
@@ -83,27 +83,23 @@ func (p *Pool[J]) pushLocked(job J, l *lane[J]) {
 	l.jobs.PushBack(job)
 	p.waiting++
 	if !l.inTurns {
-		l.inTurns = true
-		p.turns.PushBack(l)
+		if f := p.turns.lone(); f != nil && f.jobs.Len() == 0 {
+			p.turns.leave(f, &f.inTurns) // it was served last: l goes first
+		}
+		p.turns.join(l, &l.inTurns)
 	}
 }
 
 // popLocked takes the next waiting job by the turn rule. The caller has
 // checked that p.waiting > 0.
 func (p *Pool[J]) popLocked() (J, *lane[J]) {
-	l := p.turns.Front()
+	l := p.turns.d.Front()
 	if l.seqs.Len() == l.jobs.Len() { // the front job has its number
 		l.seqs.PopFront()
 	}
 	job := l.jobs.PopFront()
 	p.waiting--
-	switch {
-	case l.jobs.Len() == 0:
-		p.turns.PopFront()
-		l.inTurns = false
-	case p.turns.Len() > 1:
-		p.turns.Rotate(1) // l to the back
-	}
+	p.turns.served(l.jobs.Len() > 0, true, &l.inTurns)
 	return job, l
 }
 
@@ -112,10 +108,7 @@ func (p *Pool[J]) popLocked() (J, *lane[J]) {
 func (p *Pool[J]) blockLocked(l *lane[J], pr *producer[J]) {
 	l.blocked.PushBack(pr)
 	p.blockedCalls++
-	if !l.inAdmits {
-		l.inAdmits = true
-		p.admits.PushBack(l)
-	}
+	p.admits.join(l, &l.inAdmits)
 }
 
 // acceptBlockedLocked takes the blocked call whose turn it is by the turn
@@ -123,16 +116,10 @@ func (p *Pool[J]) blockLocked(l *lane[J], pr *producer[J]) {
 // lane; the caller counts the job Queued and puts it in its lane or runs it.
 // The caller has checked that p.blockedCalls > 0.
 func (p *Pool[J]) acceptBlockedLocked() (J, *lane[J]) {
-	l := p.admits.Front()
+	l := p.admits.d.Front()
 	pr := l.blocked.PopFront()
 	p.blockedCalls--
-	switch {
-	case l.blocked.Len() == 0:
-		p.admits.PopFront()
-		l.inAdmits = false
-	case p.admits.Len() > 1:
-		p.admits.Rotate(1)
-	}
+	p.admits.served(l.blocked.Len() > 0, false, &l.inAdmits)
 	job := pr.job
 	var zero J
 	pr.job, pr.accepted = zero, true
@@ -172,6 +159,9 @@ func (p *Pool[J]) refillLocked() {
 // skipLocked drops every waiting job of l unstarted, counting them Skipped
 // in the pool and in l's group. With keep they are added to p.unstarted.
 func (p *Pool[J]) skipLocked(l *lane[J], keep bool) {
+	if l.inTurns {
+		p.turns.leave(l, &l.inTurns)
+	}
 	n := l.jobs.Len()
 	if n == 0 {
 		return
@@ -193,8 +183,6 @@ func (p *Pool[J]) skipLocked(l *lane[J], keep bool) {
 	if g := l.group; g != nil {
 		g.c.skipped += uint64(n)
 	}
-	l.inTurns = false
-	p.turns.Remove(p.turns.Index(func(x *lane[J]) bool { return x == l }))
 }
 
 // rejectBlockedLocked wakes every blocked call of l: their jobs were never
@@ -207,8 +195,7 @@ func (p *Pool[J]) rejectBlockedLocked(l *lane[J]) {
 	for l.blocked.Len() > 0 {
 		l.blocked.PopFront().wake.Signal()
 	}
-	l.inAdmits = false
-	p.admits.Remove(p.admits.Index(func(x *lane[J]) bool { return x == l }))
+	p.admits.leave(l, &l.inAdmits)
 }
 
 // withdrawLocked takes pr, a blocked call of l that gave up, out of l.
@@ -221,8 +208,58 @@ func (p *Pool[J]) withdrawLocked(l *lane[J], pr *producer[J]) bool {
 	l.blocked.Remove(i)
 	p.blockedCalls--
 	if l.blocked.Len() == 0 {
-		l.inAdmits = false
-		p.admits.Remove(p.admits.Index(func(x *lane[J]) bool { return x == l }))
+		p.admits.leave(l, &l.inAdmits)
 	}
 	return true
+}
+
+// A ring is a round-robin of lanes, the front one served next: p.turns of
+// the lanes with jobs waiting, p.admits of those with blocked calls. Each
+// lane keeps a flag of its own saying whether it is in the ring, so that
+// joining costs no search.
+//
+// Every lane with something waiting is in its ring, and every other lane is
+// out, with one exception in turns: a lane served while alone there keeps
+// its place when it empties, so that the pool's own lane, alone, costs no
+// ring operation per job while the intake empties and refills. It is then
+// the only lane in turns; pushLocked drops it when another lane joins (it
+// was served last, so the newcomer goes first), and Stats does not count it.
+type ring[J Job] struct {
+	d deque.Deque[*lane[J]]
+}
+
+// join adds l at the back of the ring unless it is in already (*in).
+func (r *ring[J]) join(l *lane[J], in *bool) {
+	if !*in {
+		*in = true
+		r.d.PushBack(l)
+	}
+}
+
+// served ends the turn of the front lane: it leaves the ring if it has
+// nothing more there, or else moves to the back. In turns (keepAlone), a
+// lane alone in the ring stays even if it has nothing more.
+func (r *ring[J]) served(more, keepAlone bool, in *bool) {
+	switch {
+	case r.d.Len() == 1 && (more || keepAlone):
+	case !more:
+		r.d.PopFront()
+		*in = false
+	default:
+		r.d.Rotate(1)
+	}
+}
+
+// lone returns the ring's only lane, or nil if it has none or several.
+func (r *ring[J]) lone() *lane[J] {
+	if r.d.Len() != 1 {
+		return nil
+	}
+	return r.d.Front()
+}
+
+// leave takes l out of the ring, wherever it is. The caller has checked *in.
+func (r *ring[J]) leave(l *lane[J], in *bool) {
+	*in = false
+	r.d.Remove(r.d.Index(func(x *lane[J]) bool { return x == l }))
 }

@@ -47,15 +47,15 @@ type Pool[J Job] struct {
 	// for the pool's own jobs and one per group, and the queuing calls
 	// blocked for room. Some job waits only while no worker is idle or the
 	// pool is paused; some call is blocked only while waiting == bufferSize.
-	own          lane[J]               // the jobs queued on the pool itself
-	turns        deque.Deque[*lane[J]] // lanes with waiting jobs, the one whose job starts next first
-	admits       deque.Deque[*lane[J]] // lanes with blocked calls, the one admitted next first
-	waiting      int                   // jobs in all lanes: Waiting, <= bufferSize
-	blockedCalls int                   // blocked calls in all lanes: Blocked
-	spare        []*producer[J]        // producer entries for reuse
-	woken        int                   // producers whose job was accepted that have not run since (see starvedLocked)
-	groups       []*Group[J]           // groups not yet done, each at its index
-	unstarted    []entry[J]            // jobs skipped by the WithContext stop, kept for StopAndCollect until Stop
+	own          lane[J]        // the jobs queued on the pool itself
+	turns        ring[J]        // lanes with waiting jobs, the one whose job starts next first
+	admits       ring[J]        // lanes with blocked calls, the one admitted next first
+	waiting      int            // jobs in all lanes: Waiting, <= bufferSize
+	blockedCalls int            // blocked calls in all lanes: Blocked
+	spare        []*producer[J] // producer entries for reuse
+	woken        int            // producers whose job was accepted that have not run since (see starvedLocked)
+	groups       []*Group[J]    // groups not yet done, each at its index
+	unstarted    []entry[J]     // jobs skipped by the WithContext stop, kept for StopAndCollect until Stop
 
 	// finished holds the pool's own jobs whose Run returned, not yet
 	// retrieved. The first bufferSize of them are queued;
@@ -291,9 +291,12 @@ func (p *Pool[J]) WaitIdle(ctx context.Context) error {
 func (p *Pool[J]) Stats() Stats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	groups := p.turns.Len()
+	groups := p.turns.d.Len()
 	if p.own.inTurns {
 		groups--
+	}
+	if f := p.turns.lone(); f != nil && f.group != nil && f.jobs.Len() == 0 {
+		groups-- // a lone group lane that kept its place (see ring)
 	}
 	return Stats{
 		Workers:   p.live,

@@ -106,8 +106,8 @@ func (p *Pool[J]) closeLocked() {
 		for len(p.idle) > 0 {
 			p.popIdleLocked().wake.Signal() // it runs what is waiting, or exits
 		}
-		for p.admits.Len() > 0 {
-			p.rejectBlockedLocked(p.admits.Front())
+		for p.admits.d.Len() > 0 {
+			p.rejectBlockedLocked(p.admits.d.Front())
 		}
 		for p.holders.Len() > 0 {
 			p.releaseLocked(p.holders.PopFront())
