@@ -1,8 +1,8 @@
 GO ?= go
 
 # Every module in the repository: the library, the peer benchmarks, the
-# linearizability checker and the exporters.
-MODULES := . internal/peerbench internal/linearize contrib/workerpoolprom contrib/workerpoolotel
+# linearizability checker, the exporters and the JetStream executor.
+MODULES := . internal/peerbench internal/linearize contrib/workerpoolprom contrib/workerpoolotel contrib/workerpooljs
 
 # Pinned tools, run through the Go module proxy (the first run downloads them).
 STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
