@@ -119,8 +119,9 @@ func New[J workerpool.Job](cons jetstream.Consumer, decode func(jetstream.Msg) (
 
 // Run fetches messages and runs their jobs until ctx ends, then shuts down:
 // it stops fetching, Naks every fetched job that has not started (they
-// count Skipped in [Worker.Stats]), and waits for the running jobs to return
-// and be acked. Running jobs are not interrupted: a [workerpool.ContextJob]
+// count Skipped in [Worker.Stats], or Rejected for the few of a fetch in
+// flight that found the intake full), and waits for the running jobs to
+// return and be acked. Running jobs are not interrupted: a [workerpool.ContextJob]
 // runs with ctx's values but not its cancellation. Run returns nil after a
 // shutdown caused by ctx, or the error that stopped it otherwise (the
 // consumer was deleted, the connection closed), after the same shutdown.
@@ -154,9 +155,14 @@ func (w *Worker[J]) Termed() uint64 { return w.termed.Load() }
 // their jobs, until ctx ends (nil) or a fatal error.
 func (w *Worker[J]) fetchLoop(ctx context.Context) error {
 	backoff := 10 * time.Millisecond
+	capacity := w.cfg.workers + w.cfg.buffer
 	for ctx.Err() == nil {
-		room := w.room()
-		if room == 0 {
+		// Fetch once half the capacity is free, or as soon as there is room
+		// and nothing waits (a worker is about to idle): each fetch is a
+		// round trip, so fetching a few messages at a time would cost more
+		// than the jobs.
+		room, waiting := w.room()
+		if room == 0 || room < capacity/2 && waiting > 0 {
 			select { // a job returns, or shutdown
 			case <-w.freed:
 			case <-ctx.Done():
@@ -186,28 +192,34 @@ func (w *Worker[J]) fetchLoop(ctx context.Context) error {
 	return nil
 }
 
-// room is how many more jobs the pool takes without blocking: idle workers
-// plus free intake slots. Only the fetch loop queues, so it can only grow
-// until the loop queues again.
-func (w *Worker[J]) room() int {
+// room is how many more jobs the pool takes without blocking, idle workers
+// plus free intake slots, and how many jobs wait. Only the fetch loop
+// queues, so room can only grow until the loop queues again.
+func (w *Worker[J]) room() (room, waiting int) {
 	s := w.pool.Stats()
-	return max(0, s.Workers-s.Running) + max(0, w.cfg.buffer-s.Waiting)
+	return max(0, s.Workers-s.Running) + max(0, w.cfg.buffer-s.Waiting), s.Waiting
 }
 
-// queue decodes msg and queues its job; during shutdown it Naks it instead,
-// and a message that does not decode is Term'ed.
+// queue decodes msg and queues its job; a message that does not decode is
+// Term'ed. Once ctx has ended (a fetch was in flight) the pool is paused, so
+// the job only waits to be handed back by Run's StopAndCollect (counted
+// Skipped); if the intake is full it is handed back at once (counted
+// Rejected). Either way every fetched message shows in Stats.
 func (w *Worker[J]) queue(ctx context.Context, msg jetstream.Msg) {
-	if ctx.Err() != nil {
-		_ = msg.Nak()
-		return
-	}
 	job, err := w.decode(msg)
 	if err != nil {
 		w.termed.Add(1)
 		_ = msg.TermWithReason("workerpooljs: decode: " + err.Error())
 		return
 	}
-	if err := w.pool.QueueJob(&task[J]{job: job, msg: msg, w: w}); err != nil {
+	t := &task[J]{job: job, msg: msg, w: w}
+	if ctx.Err() != nil {
+		w.pool.Pause()
+		err = w.pool.TryQueueJob(t)
+	} else {
+		err = w.pool.QueueJob(t)
+	}
+	if err != nil {
 		_ = msg.Nak()
 	}
 }
