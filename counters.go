@@ -21,28 +21,31 @@ import (
 //	0 <= Running <= Workers
 //	Waiting <= bufferSize               (with bufferSize 0 a job goes straight to a worker: Waiting is 0)
 //	0 <= Held <= Workers, Held <= Finished, Blocked >= 0
+//	Wait.Count == Running + Completed, Run.Count == Completed   (with WithTimings)
 //
 // Without queueFinished and without groups that keep finished jobs,
 // Finished == Retrieved == 0. Finished and Retrieved count the pool's
 // finished queue and the groups' kept jobs together; every other counter
 // counts the jobs of groups too.
 type Stats struct {
-	Workers   int    // the size set by New or Resize, plus retiring workers until their job returns
-	Queued    uint64 // jobs accepted since the pool was created
-	Waiting   int    // accepted, not yet started
-	Running   int    // started (taken by or handed to a worker), Run not yet returned
-	Finished  int    // Run returned, held for retrieval (always 0 without queueFinished)
-	Retrieved uint64 // handed out by GetFinished*, Finished()
-	Completed uint64 // Run returned, in total (retrieved or not; panicked jobs included)
-	Skipped   uint64 // dropped unstarted by Stop
-	Panicked  uint64 // of Completed, jobs whose Run panicked
-	Blocked   int    // queuing calls waiting for room (their jobs are not yet Queued)
-	Held      int    // workers holding a finished job because the finished queue is full (counted in Finished)
-	Rejected  uint64 // non-nil jobs turned away with ErrQueueFull, ErrClosed or a context error
-	Paused    bool   // Pause is in effect
-	Failed    uint64 // of Completed: jobs that panicked, or ErrorJobs whose Err() was non-nil
-	Dropped   uint64 // completed jobs not kept for retrieval (no queueFinished, or a group without KeepFinished)
-	Groups    int    // groups with jobs waiting, taking turns for the workers (the pool's own jobs not counted)
+	Workers   int     // the size set by New or Resize, plus retiring workers until their job returns
+	Queued    uint64  // jobs accepted since the pool was created
+	Waiting   int     // accepted, not yet started
+	Running   int     // started (taken by or handed to a worker), Run not yet returned
+	Finished  int     // Run returned, held for retrieval (always 0 without queueFinished)
+	Retrieved uint64  // handed out by GetFinished*, Finished()
+	Completed uint64  // Run returned, in total (retrieved or not; panicked jobs included)
+	Skipped   uint64  // dropped unstarted by Stop
+	Panicked  uint64  // of Completed, jobs whose Run panicked
+	Blocked   int     // queuing calls waiting for room (their jobs are not yet Queued)
+	Held      int     // workers holding a finished job because the finished queue is full (counted in Finished)
+	Rejected  uint64  // non-nil jobs turned away with ErrQueueFull, ErrClosed or a context error
+	Paused    bool    // Pause is in effect
+	Failed    uint64  // of Completed: jobs that panicked, or ErrorJobs whose Err() was non-nil
+	Dropped   uint64  // completed jobs not kept for retrieval (no queueFinished, or a group without KeepFinished)
+	Groups    int     // groups with jobs waiting, taking turns for the workers (the pool's own jobs not counted)
+	Wait      Timings // with WithTimings: how long jobs waited, accepted → started; zero otherwise
+	Run       Timings // with WithTimings: how long jobs ran, started → returned; zero otherwise
 }
 
 // GroupStats is a snapshot of a group's counters, returned by
@@ -69,18 +72,27 @@ type GroupStats struct {
 	Closed    bool   // the group accepts no more jobs
 }
 
-// String formats s on one line, for logs and dashboards.
+// String formats s on one line, for logs and dashboards. With [WithTimings]
+// it ends with the p50 and p99 of the wait and run times, estimated from the
+// histograms' buckets ([Timings.Quantile]: within a factor of 2).
 func (s Stats) String() string {
-	return fmt.Sprintf("workers=%d queued=%d waiting=%d running=%d finished=%d retrieved=%d completed=%d "+
+	line := fmt.Sprintf("workers=%d queued=%d waiting=%d running=%d finished=%d retrieved=%d completed=%d "+
 		"skipped=%d failed=%d panicked=%d dropped=%d blocked=%d held=%d rejected=%d groups=%d paused=%t",
 		s.Workers, s.Queued, s.Waiting, s.Running, s.Finished, s.Retrieved, s.Completed,
 		s.Skipped, s.Failed, s.Panicked, s.Dropped, s.Blocked, s.Held, s.Rejected, s.Groups, s.Paused)
+	if s.Wait.Count > 0 {
+		line += fmt.Sprintf(" wait_p50~%v wait_p99~%v run_p50~%v run_p99~%v",
+			s.Wait.Quantile(0.5), s.Wait.Quantile(0.99), s.Run.Quantile(0.5), s.Run.Quantile(0.99))
+	}
+	return line
 }
 
 // LogValue returns s as a [slog] group of every field, so that
-// slog.Info("pool", "stats", p.Stats()) logs one attribute per counter.
+// slog.Info("pool", "stats", p.Stats()) logs one attribute per counter. With
+// [WithTimings] it adds the groups wait and run: count, sum, and p50 and p99
+// estimated from the buckets.
 func (s Stats) LogValue() slog.Value {
-	return slog.GroupValue(
+	attrs := []slog.Attr{
 		slog.Int("workers", s.Workers),
 		slog.Uint64("queued", s.Queued),
 		slog.Int("waiting", s.Waiting),
@@ -97,7 +109,11 @@ func (s Stats) LogValue() slog.Value {
 		slog.Uint64("rejected", s.Rejected),
 		slog.Int("groups", s.Groups),
 		slog.Bool("paused", s.Paused),
-	)
+	}
+	if s.Wait.Count > 0 {
+		attrs = append(attrs, s.Wait.attr("wait"), s.Run.attr("run"))
+	}
+	return slog.GroupValue(attrs...)
 }
 
 // counters are the monotonic totals and the running count of a pool, or of

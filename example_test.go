@@ -417,5 +417,5 @@ func ExampleStats_expvar() {
 	_ = pool.Close()
 	pool.GetFinishedWait()
 	fmt.Println(expvar.Get("workerpool"))
-	// Output: {"Workers":2,"Queued":2,"Waiting":0,"Running":0,"Finished":0,"Retrieved":0,"Completed":2,"Skipped":0,"Panicked":0,"Blocked":0,"Held":0,"Rejected":0,"Paused":false,"Failed":0,"Dropped":2,"Groups":0}
+	// Output: {"Workers":2,"Queued":2,"Waiting":0,"Running":0,"Finished":0,"Retrieved":0,"Completed":2,"Skipped":0,"Panicked":0,"Blocked":0,"Held":0,"Rejected":0,"Paused":false,"Failed":0,"Dropped":2,"Groups":0,"Wait":{"Count":0,"Sum":0,"Buckets":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]},"Run":{"Count":0,"Sum":0,"Buckets":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}}
 }

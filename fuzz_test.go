@@ -179,7 +179,7 @@ type sizeTracker struct {
 // run plays the script in a bubble.
 func (s *fuzzScript) run(t *testing.T) {
 	quiet := workerpool.WithPanicHandler(func(workerpool.Job, any, []byte) {})
-	p := newPool[workerpool.Job](t, s.workers, s.buf, s.queueFinished, quiet)
+	p := newPool[workerpool.Job](t, s.workers, s.buf, s.queueFinished, quiet, workerpool.WithTimings())
 	release := make(chan struct{})
 	var releaseOnce sync.Once
 	var mu sync.Mutex
@@ -266,6 +266,9 @@ func (s *fuzzScript) run(t *testing.T) {
 	}
 	want := workerpool.Stats{Workers: size.n, Queued: accepted, Completed: ran, Skipped: skipped,
 		Failed: panicked, Panicked: panicked, Rejected: rejected, Retrieved: retrieved, Dropped: ran - retrieved}
+	require.Equal(t, ran, st.Wait.Count, "every job that started was measured")
+	require.Equal(t, ran, st.Run.Count, "every job that returned was measured")
+	want.Wait, want.Run = st.Wait, st.Run // durations depend on the schedule
 	require.Equal(t, want, st)
 }
 

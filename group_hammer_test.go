@@ -141,7 +141,7 @@ func TestGroup_Hammer(t *testing.T) {
 // returns how many jobs ran and how many were skipped.
 func groupHammer(t testing.TB, workers, buf, perProducer int) (ran, skipped uint64) {
 	ignorePanics := workerpool.WithPanicHandler(func(workerpool.Job, any, []byte) {})
-	p, err := workerpool.New[*hammerJob](workers, buf, true, ignorePanics)
+	p, err := workerpool.New[*hammerJob](workers, buf, true, ignorePanics, workerpool.WithTimings())
 	require.NoError(t, err)
 	goroutines := max(4, runtime.GOMAXPROCS(0)*2)
 	gt := newGroupTally()
@@ -245,5 +245,7 @@ func groupHammer(t testing.TB, workers, buf, perProducer int) (ran, skipped uint
 	assert.Equal(t, s.Completed, total.Completed+ownRan)
 	assert.Equal(t, s.Skipped, total.Skipped+ownAccepted-ownRan)
 	assert.Zero(t, s.Waiting+s.Running+s.Finished+s.Blocked+s.Held+s.Groups)
+	assert.Equal(t, ran, s.Wait.Count, "every job that ran was measured")
+	assert.Equal(t, ran, s.Run.Count)
 	return ran, skipped
 }

@@ -97,6 +97,25 @@ func checkInvariants(t testing.TB, s workerpool.Stats, bufferSize int, queueFini
 	assert.LessOrEqual(t, s.Held, s.Workers, "Held <= Workers: %+v", s)
 	assert.LessOrEqual(t, s.Held, s.Finished, "Held <= Finished: %+v", s)
 	assert.GreaterOrEqual(t, s.Blocked, 0, "%+v", s)
+	checkTimings(t, s)
+}
+
+// checkTimings asserts the Timings equations, for a pool made with
+// WithTimings (a pool without has both histograms zero, which passes too).
+func checkTimings(t testing.TB, s workerpool.Stats) {
+	t.Helper()
+	for _, h := range []workerpool.Timings{s.Wait, s.Run} {
+		var sum uint64
+		for _, n := range h.Buckets {
+			sum += n
+		}
+		assert.Equal(t, h.Count, sum, "the buckets add up to Count: %+v", h)
+	}
+	if s.Wait.Count+s.Run.Count == 0 {
+		return // no timings, or nothing started yet
+	}
+	assert.Equal(t, s.Wait.Count, uint64(s.Running)+s.Completed, "Wait.Count == Running + Completed: %v", s)
+	assert.Equal(t, s.Run.Count, s.Completed, "Run.Count == Completed: %v", s)
 }
 
 // goDo runs f in a goroutine and returns a flag set when f has returned.

@@ -1,6 +1,10 @@
 package workerpool
 
-import "github.com/gammazero/deque"
+import (
+	"time"
+
+	"github.com/gammazero/deque"
+)
 
 // This file is the intake: where accepted jobs wait to start and where
 // blocked queuing calls wait for room, one lane per group (and one for the
@@ -18,14 +22,15 @@ import "github.com/gammazero/deque"
 // A lane holds the waiting jobs and the blocked queuing calls of one group,
 // or of the pool's own jobs. It is guarded by the pool's mu.
 type lane[J Job] struct {
-	group    *Group[J]                 // nil for the pool's own lane
-	jobs     deque.Deque[J]            // accepted, not started, oldest first; non-empty: in turns (see ring)
-	seqs     deque.Deque[uint64]       // acceptance numbers of the newest seqs.Len() jobs (see entry)
-	blocked  deque.Deque[*producer[J]] // queuing calls waiting for room, oldest first; in admits iff non-empty
-	woken    int                       // its calls whose job was accepted that have not run since (they may offer more)
-	closed   bool                      // the group accepts no more jobs; never set on the pool's own lane (p.closed says that)
-	inTurns  bool                      // l is in p.turns
-	inAdmits bool                      // l is in p.admits
+	group    *Group[J]                  // nil for the pool's own lane
+	jobs     deque.Deque[J]             // accepted, not started, oldest first; non-empty: in turns (see ring)
+	seqs     deque.Deque[uint64]        // acceptance numbers of the newest seqs.Len() jobs (see entry)
+	ats      deque.Deque[time.Duration] // with timings: when each job was accepted, since the pool's epoch
+	blocked  deque.Deque[*producer[J]]  // queuing calls waiting for room, oldest first; in admits iff non-empty
+	woken    int                        // its calls whose job was accepted that have not run since (they may offer more)
+	closed   bool                       // the group accepts no more jobs; never set on the pool's own lane (p.closed says that)
+	inTurns  bool                       // l is in p.turns
+	inAdmits bool                       // l is in p.admits
 }
 
 // An entry is a waiting job and its place in the pool's acceptance order,
@@ -81,6 +86,9 @@ func (p *Pool[J]) pushLocked(job J, l *lane[J]) {
 		keepCap(&l.jobs)
 	}
 	l.jobs.PushBack(job)
+	if p.timings {
+		pushKeep(&l.ats, time.Since(p.epoch))
+	}
 	p.waiting++
 	if !l.inTurns {
 		if f := p.turns.lone(); f != nil && f.jobs.Len() == 0 {
@@ -90,17 +98,20 @@ func (p *Pool[J]) pushLocked(job J, l *lane[J]) {
 	}
 }
 
-// popLocked takes the next waiting job by the turn rule. The caller has
-// checked that p.waiting > 0.
-func (p *Pool[J]) popLocked() (J, *lane[J]) {
-	l := p.turns.d.Front()
+// popLocked takes the next waiting job by the turn rule, with (with
+// timings) when it was accepted. The caller has checked that p.waiting > 0.
+func (p *Pool[J]) popLocked() (job J, l *lane[J], accepted time.Duration) {
+	l = p.turns.d.Front()
 	if l.seqs.Len() == l.jobs.Len() { // the front job has its number
 		l.seqs.PopFront()
 	}
-	job := l.jobs.PopFront()
+	if p.timings {
+		accepted = l.ats.PopFront()
+	}
+	job = l.jobs.PopFront()
 	p.waiting--
 	p.turns.served(l.jobs.Len() > 0, true, &l.inTurns)
-	return job, l
+	return job, l, accepted
 }
 
 // blockLocked adds pr, a call of lane l waiting for room, behind l's other
@@ -129,23 +140,30 @@ func (p *Pool[J]) acceptBlockedLocked() (J, *lane[J]) {
 	return job, l
 }
 
-// takeLocked takes the next job for a worker by the turn rule and counts it
-// Running. A slot it frees in the intake is filled at once from the blocked
-// calls; with bufferSize 0 the job comes straight from a blocked call.
-func (p *Pool[J]) takeLocked() (J, *lane[J]) {
-	var job J
-	var l *lane[J]
-	if p.waiting > 0 {
-		job, l = p.popLocked()
+// takeLocked gives worker w the next job by the turn rule and counts it
+// Running (and, with timings, records how long it waited). A slot it frees
+// in the intake is filled at once from the blocked calls; with bufferSize 0
+// the job comes straight from a blocked call, accepted now.
+func (p *Pool[J]) takeLocked(w *worker[J]) {
+	var accepted time.Duration
+	fromIntake := p.waiting > 0
+	if fromIntake {
+		w.job, w.lane, accepted = p.popLocked()
 		if p.blockedCalls > 0 {
 			p.pushLocked(p.acceptBlockedLocked())
 		}
 	} else {
-		job, l = p.acceptBlockedLocked()
-		p.countQueuedLocked(l)
+		w.job, w.lane = p.acceptBlockedLocked()
+		p.countQueuedLocked(w.lane)
 	}
-	p.countRunningLocked(l)
-	return job, l
+	p.countRunningLocked(w.lane)
+	if p.timings {
+		w.started = time.Since(p.epoch)
+		if !fromIntake {
+			accepted = w.started
+		}
+		p.wait.record(w.started - accepted)
+	}
 }
 
 // refillLocked fills free intake slots from the blocked calls, after a
@@ -178,6 +196,7 @@ func (p *Pool[J]) skipLocked(l *lane[J], keep bool) {
 	}
 	l.jobs.Clear()
 	l.seqs.Clear()
+	l.ats.Clear()
 	p.waiting -= n
 	p.c.skipped += uint64(n)
 	if g := l.group; g != nil {

@@ -12,6 +12,7 @@ type config struct {
 	panicHandler func(Job, any, []byte) // nil: log to the standard logger
 	ctx          context.Context        // nil: no WithContext
 	ctxSet       bool                   // WithContext was given (so a nil ctx is reported)
+	timings      bool                   // WithTimings: measure waits and runs
 }
 
 type optionFunc func(*config)
@@ -46,4 +47,15 @@ func WithPanicHandler(handler func(job Job, recovered any, stack []byte)) Option
 // holds them.
 func WithContext(ctx context.Context) Option {
 	return optionFunc(func(c *config) { c.ctx, c.ctxSet = ctx, true })
+}
+
+// WithTimings makes the pool measure, for every job, how long it waited
+// (accepted → started) and ran (started → returned), in the histograms
+// [Stats].Wait and [Stats].Run ([Timings]). They are recorded under the same
+// lock as the counters, so every snapshot has Wait.Count == Running +
+// Completed and Run.Count == Completed. A job handed straight to an idle
+// worker waited 0. Without WithTimings no clock is read on the job path and
+// both histograms stay zero.
+func WithTimings() Option {
+	return optionFunc(func(c *config) { c.timings = true })
 }

@@ -7,6 +7,7 @@ import (
 	"iter"
 	"math"
 	"sync"
+	"time"
 
 	"github.com/gammazero/deque"
 )
@@ -36,6 +37,8 @@ type Pool[J Job] struct {
 	queueFinished bool                   // finished jobs go to the finished queue (else dropped)
 	panicHandler  func(Job, any, []byte) // nil: log to the standard logger
 	parent        context.Context        // the WithContext context, nil without: once it has ended no job starts
+	timings       bool                   // WithTimings: accept and start times are read, wait and run recorded
+	epoch         time.Time              // the clock's origin for the accept and start times
 	ctx           context.Context        // passed to RunContext; ends at Stop or when the work is over
 	cancel        context.CancelFunc     // ends ctx
 
@@ -68,6 +71,9 @@ type Pool[J Job] struct {
 	// retrieval releases the oldest; Close and Stop release them all.
 	holders  deque.Deque[*worker[J]]
 	keptJobs int // finished jobs kept by groups: Finished == finished.Len() + keptJobs
+
+	// With timings: wait.Count == running + completed, run.Count == completed.
+	wait, run Timings
 
 	hasFinished sync.Cond // consumers: finished non-empty, or done
 	isIdle      sync.Cond // WaitIdle: no job waiting and nothing running
@@ -119,6 +125,8 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 		queueFinished: queueFinished,
 		panicHandler:  cfg.panicHandler,
 		parent:        cfg.ctx,
+		timings:       cfg.timings,
+		epoch:         time.Now(),
 		finished:      newRingQueue[J](finishedLimit(workers, bufferSize)),
 	}
 	// With the base capacity set, the deque never shrinks below it, so a
@@ -315,6 +323,8 @@ func (p *Pool[J]) Stats() Stats {
 		Failed:    p.c.failed,
 		Dropped:   p.c.dropped,
 		Groups:    groups,
+		Wait:      p.wait,
+		Run:       p.run,
 	}
 }
 

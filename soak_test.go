@@ -77,7 +77,11 @@ func TestSoak(t *testing.T) {
 func soakPool(t *testing.T) (ran, skipped uint64) {
 	workers, buf, queueFinished := 1+rand.IntN(16), rand.IntN(65), rand.IntN(2) == 0
 	quiet := workerpool.WithPanicHandler(func(workerpool.Job, any, []byte) {})
-	p := newPool[*hammerJob](t, workers, buf, queueFinished, quiet)
+	opts := []workerpool.Option{quiet}
+	if rand.IntN(2) == 0 {
+		opts = append(opts, workerpool.WithTimings())
+	}
+	p := newPool[*hammerJob](t, workers, buf, queueFinished, opts...)
 	jobs := make([][]*hammerJob, 1+rand.IntN(4))
 	for g := range jobs {
 		jobs[g] = make([]*hammerJob, 1000+rand.IntN(30000))

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"time"
 )
 
 // A worker is the state of one worker goroutine. The fields up to holding
@@ -14,13 +15,14 @@ import (
 // on a Cond of its own, so every wake-up reaches the one goroutine that can
 // use it.
 type worker[J Job] struct {
-	wake     sync.Cond // L is the pool's mu; signalled when assigned, retired or holding changes, or the pool closes
-	job      J         // the job in hand: handed over, running, or returned and not yet completed
-	lane     *lane[J]  // job's lane: its group, or the pool's own
-	parked   bool      // in the pool's idle list
-	assigned bool      // while parked, job was handed over (counted Running); the worker has not picked it up yet
-	retired  bool      // taken off idle by a shrink (no longer counted in live): the goroutine exits
-	holding  bool      // in the pool's holders: job is counted Finished, waiting for room in the finished queue
+	wake     sync.Cond     // L is the pool's mu; signalled when assigned, retired or holding changes, or the pool closes
+	job      J             // the job in hand: handed over, running, or returned and not yet completed
+	lane     *lane[J]      // job's lane: its group, or the pool's own
+	started  time.Duration // with timings: when job was counted Running, since the pool's epoch
+	parked   bool          // in the pool's idle list
+	assigned bool          // while parked, job was handed over (counted Running); the worker has not picked it up yet
+	retired  bool          // taken off idle by a shrink (no longer counted in live): the goroutine exits
+	holding  bool          // in the pool's holders: job is counted Finished, waiting for room in the finished queue
 
 	// Owned by the worker goroutine (and the replacement it starts after a
 	// runtime.Goexit); never touched by others.
@@ -146,7 +148,7 @@ func (p *Pool[J]) nextLocked(w *worker[J]) step {
 		p.live-- // retire: a shrink is waiting for a busy worker to come free
 		return stepExit
 	case p.startableLocked() && !p.stoppedByParentLocked():
-		w.job, w.lane = p.takeLocked()
+		p.takeLocked(w)
 		return stepRun
 	case p.closed:
 		return stepExit
@@ -173,11 +175,16 @@ func (p *Pool[J]) startableLocked() bool {
 	return (p.waiting > 0 || p.blockedCalls > 0) && !p.paused
 }
 
-// assignLocked hands job of lane l, already counted Running, to the parked
-// worker taken off idle by popIdleLocked, and wakes it.
+// assignLocked hands job of lane l, just accepted and counted Running, to
+// the parked worker taken off idle by popIdleLocked, and wakes it. With
+// timings the job waited 0.
 func (p *Pool[J]) assignLocked(job J, l *lane[J]) {
 	w := p.popIdleLocked()
 	w.job, w.lane, w.assigned = job, l, true
+	if p.timings {
+		w.started = time.Since(p.epoch)
+		p.wait.record(0)
+	}
 	w.wake.Signal()
 }
 
@@ -196,7 +203,10 @@ func (p *Pool[J]) popIdleLocked() *worker[J] {
 // after Resume, and after Resize added workers.
 func (p *Pool[J]) dispatchLocked() {
 	for len(p.idle) > 0 && p.startableLocked() && !p.stoppedByParentLocked() {
-		p.assignLocked(p.takeLocked())
+		w := p.popIdleLocked()
+		p.takeLocked(w)
+		w.assigned = true
+		w.wake.Signal()
 	}
 }
 
@@ -222,6 +232,9 @@ func (p *Pool[J]) runJob(w *worker[J]) {
 func (p *Pool[J]) completeLocked(w *worker[J]) {
 	p.c.running--
 	p.c.completed++
+	if p.timings {
+		p.run.record(time.Since(p.epoch) - w.started)
+	}
 	if w.err != nil {
 		p.c.failed++
 		if w.panicked {
