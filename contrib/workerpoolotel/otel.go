@@ -5,10 +5,21 @@
 //
 //	workerpool.jobs.queued == waiting + running + completed + skipped
 //	workerpool.jobs.completed == finished + retrieved + dropped
+//
+// For a pool made with [workerpool.WithTimings] it also exports the wait and
+// run histograms. The OpenTelemetry API has no asynchronous histogram, and a
+// synchronous one would record each job apart from the snapshot, so they are
+// exported from the same snapshot as observable counters:
+// workerpool.job.wait.count and .sum, and workerpool.job.wait.bucket with
+// one point per bucket, attribute le (the bound in seconds, "+Inf" for the
+// overflow), cumulative as in Prometheus; likewise workerpool.job.run.*. In
+// every collection workerpool.job.wait.count == running + completed and
+// workerpool.job.run.count == completed.
 package workerpoolotel
 
 import (
 	"context"
+	"strconv"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -77,7 +88,18 @@ func Register(meter metric.Meter, name string, pool StatsReader) (metric.Registr
 		}
 		observables, all = append(observables, g), append(all, g)
 	}
-	attrs := metric.WithAttributeSet(attribute.NewSet(attribute.String("pool", name)))
+	hists := make([]histogram, len(timings))
+	for i, tm := range timings {
+		h, err := newHistogram(meter, tm.name, tm.description)
+		if err != nil {
+			return nil, err
+		}
+		hists[i] = h
+		observables = append(observables, h.count, h.sum, h.bucket)
+	}
+	set := attribute.NewSet(attribute.String("pool", name))
+	attrs := metric.WithAttributeSet(set)
+	bucketAttrs := bucketAttributes(name)
 	return meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		s := pool.Stats()
 		for i, in := range counters {
@@ -86,6 +108,63 @@ func Register(meter metric.Meter, name string, pool StatsReader) (metric.Registr
 		for i, in := range gauges {
 			o.ObserveInt64(all[len(counters)+i], in.value(s), attrs)
 		}
+		if s.Wait.Count > 0 { // a pool with WithTimings that has measured a job
+			for i, tm := range timings {
+				hists[i].observe(o, tm.value(s), attrs, bucketAttrs)
+			}
+		}
 		return nil
 	}, observables...)
+}
+
+// timings are the histograms of a pool made with WithTimings.
+var timings = []struct {
+	name, description string
+	value             func(s workerpool.Stats) workerpool.Timings
+}{
+	{"workerpool.job.wait", "How long jobs waited, from accepted to started.", func(s workerpool.Stats) workerpool.Timings { return s.Wait }},
+	{"workerpool.job.run", "How long jobs ran, from started to returned.", func(s workerpool.Stats) workerpool.Timings { return s.Run }},
+}
+
+// histogram is one Timings histogram as three observable counters.
+type histogram struct {
+	count  metric.Int64ObservableCounter   // <name>.count: jobs measured
+	sum    metric.Float64ObservableCounter // <name>.sum: their total, in seconds
+	bucket metric.Int64ObservableCounter   // <name>.bucket: jobs at most le seconds, one point per bound
+}
+
+func newHistogram(meter metric.Meter, name, description string) (h histogram, err error) {
+	if h.count, err = meter.Int64ObservableCounter(name+".count", metric.WithDescription(description+" Jobs measured."), metric.WithUnit("{job}")); err != nil {
+		return h, err
+	}
+	if h.sum, err = meter.Float64ObservableCounter(name+".sum", metric.WithDescription(description+" Their total."), metric.WithUnit("s")); err != nil {
+		return h, err
+	}
+	h.bucket, err = meter.Int64ObservableCounter(name+".bucket",
+		metric.WithDescription(description+" Jobs that took at most le seconds (cumulative)."), metric.WithUnit("{job}"))
+	return h, err
+}
+
+// observe observes t, one snapshot's histogram.
+func (h histogram) observe(o metric.Observer, t workerpool.Timings, attrs metric.ObserveOption, buckets []metric.ObserveOption) {
+	o.ObserveInt64(h.count, int64(t.Count), attrs)
+	o.ObserveFloat64(h.sum, t.Sum.Seconds(), attrs)
+	var cumulative uint64
+	for i, n := range t.Buckets {
+		cumulative += n
+		o.ObserveInt64(h.bucket, int64(cumulative), buckets[i])
+	}
+}
+
+// bucketAttributes returns the attributes of each bucket's point: pool and le.
+func bucketAttributes(name string) []metric.ObserveOption {
+	opts := make([]metric.ObserveOption, workerpool.NumTimingBuckets)
+	for i, b := range workerpool.TimingBounds {
+		le := "+Inf"
+		if i < workerpool.NumTimingBuckets-1 {
+			le = strconv.FormatFloat(b.Seconds(), 'g', -1, 64)
+		}
+		opts[i] = metric.WithAttributeSet(attribute.NewSet(attribute.String("pool", name), attribute.String("le", le)))
+	}
+	return opts
 }

@@ -2,6 +2,7 @@ package workerpoolotel_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -28,9 +29,26 @@ func collect(t *testing.T, reader *sdkmetric.ManualReader, name string) map[stri
 			switch d := m.Data.(type) {
 			case metricdata.Sum[int64]:
 				require.True(t, d.IsMonotonic, m.Name)
+				if strings.HasSuffix(m.Name, ".bucket") { // one point per bound, attributes pool and le
+					for _, dp := range d.DataPoints {
+						le, ok := dp.Attributes.Value("le")
+						require.True(t, ok, m.Name)
+						v[m.Name+"{le="+le.AsString()+"}"] = dp.Value
+					}
+					continue
+				}
+				if len(d.DataPoints) == 0 {
+					continue // a histogram of a pool without timings
+				}
 				require.Len(t, d.DataPoints, 1, m.Name)
 				require.True(t, d.DataPoints[0].Attributes.Equals(&want), m.Name)
 				v[m.Name] = d.DataPoints[0].Value
+			case metricdata.Sum[float64]:
+				if len(d.DataPoints) == 0 {
+					continue
+				}
+				require.Len(t, d.DataPoints, 1, m.Name)
+				v[m.Name] = int64(d.DataPoints[0].Value * 1e9) // seconds, as nanoseconds
 			case metricdata.Gauge[int64]:
 				require.Len(t, d.DataPoints, 1, m.Name)
 				require.True(t, d.DataPoints[0].Attributes.Equals(&want), m.Name)
@@ -70,7 +88,7 @@ func TestRegister_KnownState(t *testing.T) {
 // the pool runs, resizes and pauses, and checks every collection adds up.
 func TestRegister_EveryCollectionOfALivePoolAddsUp(t *testing.T) {
 	const buf = 8
-	p, err := workerpool.New[workerpool.Job](4, buf, true)
+	p, err := workerpool.New[workerpool.Job](4, buf, true, workerpool.WithTimings())
 	require.NoError(t, err)
 	reader := sdkmetric.NewManualReader()
 	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
@@ -89,7 +107,32 @@ func TestRegister_EveryCollectionOfALivePoolAddsUp(t *testing.T) {
 		require.LessOrEqual(t, v["workerpool.jobs.running"], v["workerpool.workers"], "collection %d: %v", collections, v)
 		require.LessOrEqual(t, v["workerpool.jobs.waiting"], int64(buf), "collection %d: %v", collections, v)
 		require.LessOrEqual(t, v["workerpool.workers.held"], v["workerpool.jobs.finished"], "collection %d: %v", collections, v)
+		require.Equal(t, v["workerpool.jobs.running"]+v["workerpool.jobs.completed"], v["workerpool.job.wait.count"],
+			"collection %d: %v", collections, v)
+		require.Equal(t, v["workerpool.jobs.completed"], v["workerpool.job.run.count"], "collection %d: %v", collections, v)
+		require.Equal(t, v["workerpool.job.wait.count"], v["workerpool.job.wait.bucket{le=+Inf}"], "collection %d", collections)
 	}
 	wait()
 	t.Logf("%d collections, each adding up", collections)
+}
+
+// TestRegister_TimingHistograms checks the timing counters of one known job:
+// handed to an idle worker, it waited 0, so it is in every bucket.
+func TestRegister_TimingHistograms(t *testing.T) {
+	p, err := workerpool.New[workerpool.Job](1, 2, false, workerpool.WithTimings())
+	require.NoError(t, err)
+	defer p.Stop()
+	reader := sdkmetric.NewManualReader()
+	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	_, err = workerpoolotel.Register(provider.Meter("test"), "timed", p)
+	require.NoError(t, err)
+	assert.NotContains(t, collect(t, reader, "timed"), "workerpool.job.wait.count", "nothing before the first job")
+	require.NoError(t, p.QueueJob(workerpool.JobFunc(func() {})))
+	require.NoError(t, p.WaitIdle(context.Background()))
+	v := collect(t, reader, "timed")
+	assert.EqualValues(t, 1, v["workerpool.job.wait.count"])
+	assert.EqualValues(t, 0, v["workerpool.job.wait.sum"])
+	assert.EqualValues(t, 1, v["workerpool.job.wait.bucket{le=1e-06}"])
+	assert.EqualValues(t, 1, v["workerpool.job.wait.bucket{le=+Inf}"])
+	assert.EqualValues(t, 1, v["workerpool.job.run.count"])
 }

@@ -3,7 +3,9 @@
 // scrape's series add up exactly as the snapshot does:
 //
 //	workerpool_jobs_queued_total == waiting + running + completed + skipped
-//	workerpool_jobs_completed_total == finished + retrieved   (with queueFinished)
+//	workerpool_jobs_completed_total == finished + retrieved + dropped
+//	workerpool_job_wait_seconds_count == running + completed  (with WithTimings)
+//	workerpool_job_run_seconds_count == completed              (with WithTimings)
 //
 // Register it like any collector:
 //
@@ -69,35 +71,68 @@ var metrics = []metric{
 		}},
 }
 
+// histograms are the timing histograms NewCollector exports for a pool made
+// with workerpool.WithTimings, built from the same snapshot as the metrics.
+var histograms = []struct {
+	name, help string
+	value      func(s workerpool.Stats) workerpool.Timings
+}{
+	{"workerpool_job_wait_seconds", "How long jobs waited, from accepted to started (pools with WithTimings).",
+		func(s workerpool.Stats) workerpool.Timings { return s.Wait }},
+	{"workerpool_job_run_seconds", "How long jobs ran, from started to returned (pools with WithTimings).",
+		func(s workerpool.Stats) workerpool.Timings { return s.Run }},
+}
+
 // collector is the prometheus.Collector of one pool.
 type collector struct {
 	pool  StatsReader
 	descs []*prometheus.Desc // descs[i] describes metrics[i]
+	hists []*prometheus.Desc // hists[i] describes histograms[i]
 }
 
 // NewCollector returns a collector of pool's counters, each labelled
 // pool=name. Every Collect reads one [workerpool.Stats] snapshot, so the
 // series of one scrape describe the pool at one instant.
 func NewCollector(name string, pool StatsReader) prometheus.Collector {
-	c := &collector{pool: pool, descs: make([]*prometheus.Desc, len(metrics))}
+	c := &collector{pool: pool, descs: make([]*prometheus.Desc, len(metrics)), hists: make([]*prometheus.Desc, len(histograms))}
 	labels := prometheus.Labels{"pool": name}
 	for i, m := range metrics {
 		c.descs[i] = prometheus.NewDesc(m.name, m.help, nil, labels)
+	}
+	for i, h := range histograms {
+		c.hists[i] = prometheus.NewDesc(h.name, h.help, nil, labels)
 	}
 	return c
 }
 
 // Describe sends the descriptions of every series.
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range c.descs {
+	for _, d := range append(c.descs, c.hists...) {
 		ch <- d
 	}
 }
 
-// Collect reads one snapshot and sends every series from it.
+// Collect reads one snapshot and sends every series from it. The timing
+// histograms are sent once the pool has measured a job (a pool made without
+// WithTimings never has), as constant histograms whose buckets are
+// TimingBounds in seconds, cumulative as Prometheus wants them; the
+// overflow bucket is +Inf.
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	s := c.pool.Stats()
 	for i, m := range metrics {
 		ch <- prometheus.MustNewConstMetric(c.descs[i], m.kind, m.value(s))
+	}
+	if s.Wait.Count == 0 { // Run.Count <= Wait.Count
+		return
+	}
+	for i, h := range histograms {
+		t := h.value(s)
+		buckets := make(map[float64]uint64, workerpool.NumTimingBuckets-1)
+		var cumulative uint64
+		for b, n := range t.Buckets[:workerpool.NumTimingBuckets-1] {
+			cumulative += n
+			buckets[workerpool.TimingBounds[b].Seconds()] = cumulative
+		}
+		ch <- prometheus.MustNewConstHistogram(c.hists[i], t.Count, t.Sum.Seconds(), buckets)
 	}
 }

@@ -1,6 +1,8 @@
 package workerpoolprom_test
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -84,6 +86,33 @@ func TestCollector_Lint(t *testing.T) {
 	assert.Empty(t, problems)
 }
 
+func TestCollector_TimingHistograms(t *testing.T) {
+	p, err := workerpool.New[workerpool.Job](1, 2, false, workerpool.WithTimings())
+	require.NoError(t, err)
+	defer p.Stop()
+	c := workerpoolprom.NewCollector("timed", p)
+	assert.Equal(t, 16, testutil.CollectAndCount(c), "no histogram before the first job")
+	require.NoError(t, p.QueueJob(workerpool.JobFunc(func() {}))) // handed to the idle worker: waited 0
+	require.NoError(t, p.WaitIdle(context.Background()))
+	want := `
+# HELP workerpool_job_wait_seconds How long jobs waited, from accepted to started (pools with WithTimings).
+# TYPE workerpool_job_wait_seconds histogram
+`
+	var b strings.Builder
+	for i := range workerpool.NumTimingBuckets - 1 {
+		fmt.Fprintf(&b, "workerpool_job_wait_seconds_bucket{le=\"%v\",pool=\"timed\"} 1\n", workerpool.TimingBounds[i].Seconds())
+	}
+	want += b.String() + `workerpool_job_wait_seconds_bucket{le="+Inf",pool="timed"} 1
+workerpool_job_wait_seconds_sum{pool="timed"} 0
+workerpool_job_wait_seconds_count{pool="timed"} 1
+`
+	require.NoError(t, testutil.CollectAndCompare(c, strings.NewReader(want), "workerpool_job_wait_seconds"))
+	assert.Equal(t, 18, testutil.CollectAndCount(c))
+	problems, err := testutil.CollectAndLint(c)
+	require.NoError(t, err)
+	assert.Empty(t, problems)
+}
+
 func TestCollector_TwoPoolsOnOneRegistry(t *testing.T) {
 	reg := prometheus.NewPedanticRegistry()
 	require.NoError(t, reg.Register(workerpoolprom.NewCollector("a", knownPool(t))))
@@ -98,7 +127,7 @@ func TestCollector_TwoPoolsOnOneRegistry(t *testing.T) {
 // resizes and pauses it, and checks the invariants on every scrape's numbers.
 func TestCollector_EveryScrapeOfALivePoolAddsUp(t *testing.T) {
 	const buf = 8
-	p, err := workerpool.New[workerpool.Job](4, buf, true)
+	p, err := workerpool.New[workerpool.Job](4, buf, true, workerpool.WithTimings())
 	require.NoError(t, err)
 	reg := prometheus.NewPedanticRegistry()
 	require.NoError(t, reg.Register(workerpoolprom.NewCollector("live", p)))
@@ -112,9 +141,12 @@ func TestCollector_EveryScrapeOfALivePoolAddsUp(t *testing.T) {
 		v := map[string]float64{}
 		for _, mf := range mfs {
 			m := mf.GetMetric()[0]
-			if c := m.GetCounter(); c != nil {
-				v[mf.GetName()] = c.GetValue()
-			} else {
+			switch {
+			case m.GetCounter() != nil:
+				v[mf.GetName()] = m.GetCounter().GetValue()
+			case m.GetHistogram() != nil:
+				v[mf.GetName()+"_count"] = float64(m.GetHistogram().GetSampleCount())
+			default:
 				v[mf.GetName()] = m.GetGauge().GetValue()
 			}
 		}
@@ -126,6 +158,9 @@ func TestCollector_EveryScrapeOfALivePoolAddsUp(t *testing.T) {
 		require.LessOrEqual(t, v["workerpool_jobs_running"], v["workerpool_workers"], "scrape %d: %v", scrapes, v)
 		require.LessOrEqual(t, v["workerpool_jobs_waiting"], float64(buf), "scrape %d: %v", scrapes, v)
 		require.LessOrEqual(t, v["workerpool_held_workers"], v["workerpool_jobs_finished"], "scrape %d: %v", scrapes, v)
+		require.Equal(t, v["workerpool_jobs_running"]+v["workerpool_jobs_completed_total"], v["workerpool_job_wait_seconds_count"],
+			"scrape %d: %v", scrapes, v)
+		require.Equal(t, v["workerpool_jobs_completed_total"], v["workerpool_job_run_seconds_count"], "scrape %d: %v", scrapes, v)
 		if v["workerpool_jobs_completed_total"] >= 9000 {
 			done = true
 		}

@@ -51,7 +51,7 @@ func (j *hashJob) Run() { j.sum = sha256.Sum256(j.data) }
 // run serves /metrics on addr, calls ready with the address it listens on,
 // and runs the pipeline until ctx ends; then it stops the pool and the server.
 func run(ctx context.Context, addr string, ready func(net.Addr)) error {
-	pool, err := workerpool.New[*hashJob](runtime.NumCPU(), 16, true)
+	pool, err := workerpool.New[*hashJob](runtime.NumCPU(), 16, true, workerpool.WithTimings())
 	if err != nil {
 		return err
 	}
