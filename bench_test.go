@@ -105,3 +105,9 @@ func BenchmarkQueueUncontended(b *testing.B) {
 func BenchmarkFairness(b *testing.B) {
 	benchwork.RunFairness(b, benchwork.Fair)
 }
+
+// BenchmarkTimings is the cost of WithTimings per job: impl=cond without it,
+// impl=timings with it, on the Submit workload.
+func BenchmarkTimings(b *testing.B) {
+	benchwork.Run(b, benchwork.Timed, benchwork.Timings, benchwork.QueueOneByOne)
+}

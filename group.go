@@ -101,7 +101,7 @@ func (p *Pool[J]) NewGroup(ctx context.Context, opts ...GroupOption) *Group[J] {
 		g.stopByParentLocked()
 	case ctx.Done() != nil:
 		g.unwatch = context.AfterFunc(ctx, func() {
-			p.mu.Lock()
+			p.lock()
 			defer p.mu.Unlock()
 			g.stopByParentLocked()
 		})
@@ -182,7 +182,7 @@ func (g *Group[J]) Wait() error {
 // [ErrClosed], and cancels its context, with [ErrStopped] as the cause; its
 // running jobs finish. It returns at once; repeated calls do nothing.
 func (g *Group[J]) Stop() {
-	g.p.mu.Lock()
+	g.p.lock() // the stop may admit blocked calls of other groups
 	defer g.p.mu.Unlock()
 	g.stopLocked(ErrStopped, ErrStopped, false)
 }

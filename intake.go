@@ -87,7 +87,7 @@ func (p *Pool[J]) pushLocked(job J, l *lane[J]) {
 	}
 	l.jobs.PushBack(job)
 	if p.timings {
-		pushKeep(&l.ats, time.Since(p.epoch))
+		pushKeep(&l.ats, p.now)
 	}
 	p.waiting++
 	if !l.inTurns {
@@ -158,9 +158,9 @@ func (p *Pool[J]) takeLocked(w *worker[J]) {
 	}
 	p.countRunningLocked(w.lane)
 	if p.timings {
-		w.started = time.Since(p.epoch)
+		w.started = p.now
 		if !fromIntake {
-			accepted = w.started
+			accepted = p.now
 		}
 		p.wait.record(w.started - accepted)
 	}

@@ -20,7 +20,7 @@ func (p *Pool[J]) Resize(workers int) error {
 	if workers < 1 {
 		return fmt.Errorf("workerpool: Resize: workers must be at least 1, got %d", workers)
 	}
-	p.mu.Lock()
+	p.lock()
 	defer p.mu.Unlock()
 	if p.closed {
 		return ErrClosed
@@ -61,7 +61,7 @@ func (p *Pool[J]) Pause() {
 // and Stop also end a pause: after Close the waiting jobs run, after Stop
 // they are skipped.
 func (p *Pool[J]) Resume() {
-	p.mu.Lock()
+	p.lock()
 	defer p.mu.Unlock()
 	if p.paused {
 		p.paused = false

@@ -74,6 +74,7 @@ type Pool[J Job] struct {
 
 	// With timings: wait.Count == running + completed, run.Count == completed.
 	wait, run Timings
+	now       time.Duration // with timings: the clock for the current critical section (see lock)
 
 	hasFinished sync.Cond // consumers: finished non-empty, or done
 	isIdle      sync.Cond // WaitIdle: no job waiting and nothing running

@@ -30,7 +30,7 @@ type producer[J Job] struct {
 // releasing mu, until a worker accepts it, l or the pool closes, or ctx ends.
 func (p *Pool[J]) queue(ctx context.Context, l *lane[J], job J) error {
 	nilJob := isNil(job)
-	p.mu.Lock()
+	p.lock()
 	// The common case first, inline: open, no idle worker to hand the job
 	// to, room in the intake. The rest is acceptLocked's order, unchanged.
 	if !nilJob && !p.closed && !l.closed && p.parent == nil && (len(p.idle) == 0 || p.paused) && p.waiting < p.bufferSize {
@@ -66,7 +66,7 @@ func (p *Pool[J]) queueContext(ctx context.Context, l *lane[J], job J) error {
 // tryQueue is TryQueueJob: it accepts job into l, or refuses it without blocking.
 func (p *Pool[J]) tryQueue(l *lane[J], job J) error {
 	nilJob := isNil(job)
-	p.mu.Lock()
+	p.lock()
 	err := p.refuseLocked(l, nilJob)
 	if err == nil && !p.acceptLocked(l, job) {
 		p.countRejectedLocked(l, 1)
@@ -82,7 +82,7 @@ func (p *Pool[J]) tryQueue(l *lane[J], job J) error {
 // non-nil job not accepted after an error other than ErrNilJob counts as
 // Rejected.
 func (p *Pool[J]) queueJobs(ctx context.Context, l *lane[J], jobs []J) (int, error) {
-	p.mu.Lock()
+	p.lock()
 	defer p.mu.Unlock()
 	var pr *producer[J] // this call's blocked entry, once it had to wait
 	var cw ctxWaker

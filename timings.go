@@ -97,3 +97,25 @@ func (t Timings) attr(name string) slog.Attr {
 		slog.Duration("p50", t.Quantile(0.5)),
 		slog.Duration("p99", t.Quantile(0.99)))
 }
+
+// lock takes the pool's mu. With timings it first reads the clock, outside
+// the critical section so that the lock is not held longer for it, into
+// p.now, which the accept, start and completion times of the critical
+// section then use. p.now never goes back, so no wait or run is negative;
+// a reading taken before a wait for the lock can make a wait shorter than
+// that contention read as 0.
+func (p *Pool[J]) lock() {
+	if !p.timings {
+		p.mu.Lock()
+		return
+	}
+	now := time.Since(p.epoch)
+	p.mu.Lock()
+	p.now = max(p.now, now)
+}
+
+// tickLocked reads the clock into p.now inside the critical section, for
+// the rare paths that start jobs after waiting on a Cond.
+func (p *Pool[J]) tickLocked() {
+	p.now = max(p.now, time.Since(p.epoch))
+}

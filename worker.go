@@ -92,7 +92,7 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 			panicked = true
 		}
 	}()
-	p.mu.Lock()
+	p.lock()
 	for {
 		if w.returned {
 			p.completeLocked(w)
@@ -103,6 +103,9 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 		switch p.nextLocked(w) {
 		case stepPark:
 			w.wake.Wait() // parked in idle: a job handed over, a shrink, Close or Stop wakes w
+			if p.timings && !w.assigned {
+				p.tickLocked() // it may take a waiting job itself (after Close)
+			}
 			continue
 		case stepExit:
 			p.mu.Unlock()
@@ -117,7 +120,7 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 		p.runJob(w)
 		w.err = jobErr(w.job) // a panic in Err counts as the job's
 		w.running, w.returned = false, true
-		p.mu.Lock()
+		p.lock()
 	}
 }
 
@@ -182,7 +185,7 @@ func (p *Pool[J]) assignLocked(job J, l *lane[J]) {
 	w := p.popIdleLocked()
 	w.job, w.lane, w.assigned = job, l, true
 	if p.timings {
-		w.started = time.Since(p.epoch)
+		w.started = p.now
 		p.wait.record(0)
 	}
 	w.wake.Signal()
@@ -233,7 +236,7 @@ func (p *Pool[J]) completeLocked(w *worker[J]) {
 	p.c.running--
 	p.c.completed++
 	if p.timings {
-		p.run.record(time.Since(p.epoch) - w.started)
+		p.run.record(p.now - w.started)
 	}
 	if w.err != nil {
 		p.c.failed++

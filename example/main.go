@@ -54,7 +54,7 @@ func main() {
 // stopAfter > 0 stops the pool after that long, otherwise it is closed once
 // the producers are done.
 func run(workers, perProducer int, stopAfter time.Duration) {
-	pool, err := workerpool.New[*hashJob](workers, bufSize, true)
+	pool, err := workerpool.New[*hashJob](workers, bufSize, true, workerpool.WithTimings())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -101,6 +101,8 @@ func run(workers, perProducer int, stopAfter time.Duration) {
 	s := pool.Stats()
 	fmt.Printf("done in %v: queued %d = completed %d + skipped %d; retrieved %d; xor of digests %x…\n",
 		time.Since(start).Round(time.Millisecond), s.Queued, s.Completed, s.Skipped, s.Retrieved, digest[:6])
+	fmt.Printf("jobs waited p50 %v, p99 %v and ran p50 %v, p99 %v (estimated from the histograms' buckets)\n",
+		s.Wait.Quantile(0.5), s.Wait.Quantile(0.99), s.Run.Quantile(0.5), s.Run.Quantile(0.99))
 }
 
 // produce generates blocks and queues them until it has queued n (n < 0: no
@@ -158,14 +160,15 @@ func liveView(pool *workerpool.Pool[*hashJob]) (stop func()) {
 func statsLine(s workerpool.Stats) string {
 	ok := "✓"
 	if s.Queued != uint64(s.Waiting)+uint64(s.Running)+s.Completed+s.Skipped ||
-		s.Completed != uint64(s.Finished)+s.Retrieved {
+		s.Completed != uint64(s.Finished)+s.Retrieved+s.Dropped ||
+		s.Wait.Count != uint64(s.Running)+s.Completed || s.Run.Count != s.Completed {
 		ok = "✗ counters do not add up"
 	}
 	paused := ""
 	if s.Paused {
 		paused = " paused"
 	}
-	return fmt.Sprintf("workers %d | waiting %2d blocked %d | running %d | finished %2d held %d | retrieved %5d | queued %5d = %d+%d+%d+%d %s%s",
+	return fmt.Sprintf("workers %d | waiting %2d blocked %d | running %d | finished %2d held %d | retrieved %5d | queued %5d = %d+%d+%d+%d | wait p99 %-9v %s%s",
 		s.Workers, s.Waiting, s.Blocked, s.Running, s.Finished, s.Held, s.Retrieved,
-		s.Queued, s.Waiting, s.Running, s.Completed, s.Skipped, ok, paused)
+		s.Queued, s.Waiting, s.Running, s.Completed, s.Skipped, s.Wait.Quantile(0.99).Round(time.Microsecond), ok, paused)
 }

@@ -44,6 +44,8 @@ var (
 	Producers = Matrix{Workers: []int{2, 8}, Bufs: []int{1, 128}}
 	// Batch: the whole batch in one call where the pool has one.
 	Batch = Matrix{Workers: []int{2, 8}, Bufs: []int{128, 4096}}
+	// Timings: the cost of WithTimings, one producer, finished jobs dropped.
+	Timings = Matrix{Workers: []int{2, 8}, Bufs: []int{0, 128}}
 )
 
 // producers is how many goroutines queue at once in the Producers family.

@@ -26,6 +26,19 @@ var Core = []Impl{
 	{"condmin", NewCondMin},
 }
 
+// Timed compares this package's pool without and with WithTimings:
+// impl=cond and impl=timings.
+var Timed = []Impl{
+	Core[0],
+	{"timings", func(w, buf int, results bool) Runner {
+		p, err := workerpool.New[Job](w, buf, results, workerpool.WithTimings())
+		if err != nil {
+			panic(err)
+		}
+		return newQueueRunner[*workerpool.Pool[Job]](p, results)
+	}},
+}
+
 // finishedQueue is what Pool and chanpool.Pool share.
 type finishedQueue interface {
 	QueueJob(job Job) error
