@@ -106,6 +106,11 @@ turned away. The exporters in contrib/workerpoolprom and
 contrib/workerpoolotel read one snapshot per scrape, so what a monitoring
 system stores adds up too.
 
+With [WithTimings], [Stats].Wait and [Stats].Run are histograms of how long
+jobs waited and ran ([Timings]), recorded under the same lock, so that
+Wait.Count == Running + Completed and Run.Count == Completed in every
+snapshot.
+
 A group's [GroupStats] satisfy the same equations, taken in the same
 critical section, so a group snapshot and a pool snapshot of one instant
 agree.

@@ -327,6 +327,9 @@ func (g *Group[J]) endIfDoneLocked() {
 	if g.lane.inTurns { // a lone lane that kept its place (see ring)
 		p.turns.leave(&g.lane, &g.lane.inTurns)
 	}
+	if g.lane.inAdmits {
+		p.admits.leave(&g.lane, &g.lane.inAdmits)
+	}
 	last := p.groups[len(p.groups)-1]
 	p.groups[g.index], last.index = last, g.index
 	p.groups[len(p.groups)-1] = nil

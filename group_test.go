@@ -608,3 +608,23 @@ func TestGroup_LoneLaneThatEmptiedGoesAfterNewcomers(t *testing.T) {
 		require.NoError(t, p.Close())
 	})
 }
+
+// StopAndCollect orders jobs across lanes by acceptance even when groups
+// come and go while the pool's own jobs wait: the pool's own lane keeps
+// numbering its jobs while it holds numbered ones.
+func TestGroup_StopAndCollectOrderWhileGroupsComeAndGo(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool[*gJob](t, 1, 16, false)
+		p.Pause()
+		a, b, c, d, e := &gJob{name: "a"}, &gJob{name: "b"}, &gJob{name: "c"}, &gJob{name: "d"}, &gJob{name: "e"}
+		require.NoError(t, p.QueueJob(a)) // no group yet
+		g1 := p.NewGroup(context.Background())
+		require.NoError(t, p.QueueJob(b)) // numbered: a group exists
+		g1.Close()                        // g1 is done: no group exists
+		require.NoError(t, p.QueueJob(c))
+		g2 := p.NewGroup(context.Background())
+		require.NoError(t, g2.QueueJob(d))
+		require.NoError(t, p.QueueJob(e))
+		assert.Equal(t, []*gJob{a, b, c, d, e}, p.StopAndCollect())
+	})
+}

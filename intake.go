@@ -36,9 +36,11 @@ type lane[J Job] struct {
 // An entry is a waiting job and its place in the pool's acceptance order,
 // the pool's Queued count once it was accepted, which orders jobs across
 // lanes for StopAndCollect. A lane records it in seqs only while some group
-// exists (always, for a group's lane), so that a pool without groups pays
-// nothing for it: a job without one was accepted while no group existed, so
-// it is older than every job of every group, and seq 0 says so.
+// exists (always, for a group's lane) or the lane still holds numbered jobs,
+// so that the numbered jobs are always the newest of the lane and a pool
+// without groups pays nothing for it: a job without one was accepted while
+// no group existed, so it is older than every job of every group, and seq 0
+// says so.
 type entry[J Job] struct {
 	job J
 	seq uint64
@@ -76,7 +78,7 @@ func (p *Pool[J]) countRejectedLocked(l *lane[J], n uint64) {
 func (p *Pool[J]) pushLocked(job J, l *lane[J]) {
 	// pushKeep, with its checks inline on the hot path.
 	seq := p.countQueuedLocked(l)
-	if len(p.groups) > 0 {
+	if len(p.groups) > 0 || l.seqs.Len() > 0 { // numbered jobs stay a suffix of jobs
 		if l.seqs.Len() == l.seqs.Cap() {
 			keepCap(&l.seqs)
 		}
@@ -110,7 +112,7 @@ func (p *Pool[J]) popLocked() (job J, l *lane[J], accepted time.Duration) {
 	}
 	job = l.jobs.PopFront()
 	p.waiting--
-	p.turns.served(l.jobs.Len() > 0, true, &l.inTurns)
+	p.turns.served(l.jobs.Len() > 0, &l.inTurns)
 	return job, l, accepted
 }
 
@@ -119,7 +121,12 @@ func (p *Pool[J]) popLocked() (job J, l *lane[J], accepted time.Duration) {
 func (p *Pool[J]) blockLocked(l *lane[J], pr *producer[J]) {
 	l.blocked.PushBack(pr)
 	p.blockedCalls++
-	p.admits.join(l, &l.inAdmits)
+	if !l.inAdmits {
+		if f := p.admits.lone(); f != nil && f.blocked.Len() == 0 {
+			p.admits.leave(f, &f.inAdmits) // it was served last: l goes first
+		}
+		p.admits.join(l, &l.inAdmits)
+	}
 }
 
 // acceptBlockedLocked takes the blocked call whose turn it is by the turn
@@ -130,7 +137,7 @@ func (p *Pool[J]) acceptBlockedLocked() (J, *lane[J]) {
 	l := p.admits.d.Front()
 	pr := l.blocked.PopFront()
 	p.blockedCalls--
-	p.admits.served(l.blocked.Len() > 0, false, &l.inAdmits)
+	p.admits.served(l.blocked.Len() > 0, &l.inAdmits)
 	job := pr.job
 	var zero J
 	pr.job, pr.accepted = zero, true
@@ -207,14 +214,13 @@ func (p *Pool[J]) skipLocked(l *lane[J], keep bool) {
 // rejectBlockedLocked wakes every blocked call of l: their jobs were never
 // accepted, and they return ErrClosed, each counting its job Rejected.
 func (p *Pool[J]) rejectBlockedLocked(l *lane[J]) {
-	if l.blocked.Len() == 0 {
-		return
-	}
 	p.blockedCalls -= l.blocked.Len()
 	for l.blocked.Len() > 0 {
 		l.blocked.PopFront().wake.Signal()
 	}
-	p.admits.leave(l, &l.inAdmits)
+	if l.inAdmits {
+		p.admits.leave(l, &l.inAdmits)
+	}
 }
 
 // withdrawLocked takes pr, a blocked call of l that gave up, out of l.
@@ -238,10 +244,11 @@ func (p *Pool[J]) withdrawLocked(l *lane[J], pr *producer[J]) bool {
 // joining costs no search.
 //
 // Every lane with something waiting is in its ring, and every other lane is
-// out, with one exception in turns: a lane served while alone there keeps
-// its place when it empties, so that the pool's own lane, alone, costs no
-// ring operation per job while the intake empties and refills. It is then
-// the only lane in turns; pushLocked drops it when another lane joins (it
+// out, with one exception: a lane served while alone in a ring keeps its
+// place when it empties, so that the pool's own lane, alone, costs no ring
+// operation per job while the intake empties and refills, or while its
+// producer blocks and is admitted slot by slot. It is then the only lane in
+// that ring; pushLocked (blockLocked) drops it when another lane joins (it
 // was served last, so the newcomer goes first), and Stats does not count it.
 type ring[J Job] struct {
 	d deque.Deque[*lane[J]]
@@ -256,11 +263,11 @@ func (r *ring[J]) join(l *lane[J], in *bool) {
 }
 
 // served ends the turn of the front lane: it leaves the ring if it has
-// nothing more there, or else moves to the back. In turns (keepAlone), a
-// lane alone in the ring stays even if it has nothing more.
-func (r *ring[J]) served(more, keepAlone bool, in *bool) {
+// nothing more there, or else moves to the back; a lane alone in the ring
+// stays even if it has nothing more.
+func (r *ring[J]) served(more bool, in *bool) {
 	switch {
-	case r.d.Len() == 1 && (more || keepAlone):
+	case r.d.Len() == 1:
 	case !more:
 		r.d.PopFront()
 		*in = false
