@@ -628,3 +628,28 @@ func TestGroup_StopAndCollectOrderWhileGroupsComeAndGo(t *testing.T) {
 		assert.Equal(t, []*gJob{a, b, c, d, e}, p.StopAndCollect())
 	})
 }
+
+// A group's job that panics counts Failed and Panicked in the group and the
+// pool, and the pool's panic handler still runs for it.
+func TestGroup_PanicCountsInBothAndReachesTheHandler(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var handled []any
+		var mu sync.Mutex
+		p := newPool[*gJob](t, 1, 4, false, workerpool.WithPanicHandler(func(_ workerpool.Job, v any, _ []byte) {
+			mu.Lock()
+			defer mu.Unlock()
+			handled = append(handled, v)
+		}))
+		g := p.NewGroup(context.Background())
+		_, err := g.QueueJobs(&gJob{panicValue: "boom"}, &gJob{err: errors.New("failed")}, &gJob{})
+		require.NoError(t, err)
+		var pe *workerpool.PanicError
+		require.ErrorAs(t, g.Wait(), &pe)
+		assert.Equal(t, []any{"boom"}, handled)
+		assert.Equal(t, workerpool.GroupStats{Queued: 3, Completed: 3, Failed: 2, Panicked: 1, Dropped: 3, Closed: true}, g.Stats())
+		s := p.Stats()
+		assert.EqualValues(t, 2, s.Failed)
+		assert.EqualValues(t, 1, s.Panicked)
+		require.NoError(t, p.Close())
+	})
+}

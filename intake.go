@@ -26,7 +26,7 @@ type lane[J Job] struct {
 	jobs     deque.Deque[J]             // accepted, not started, oldest first; non-empty: in turns (see ring)
 	seqs     deque.Deque[uint64]        // acceptance numbers of the newest seqs.Len() jobs (see entry)
 	ats      deque.Deque[time.Duration] // with timings: when each job was accepted, since the pool's epoch
-	blocked  deque.Deque[*producer[J]]  // queuing calls waiting for room, oldest first; in admits iff non-empty
+	blocked  deque.Deque[*producer[J]]  // queuing calls waiting for room, oldest first; non-empty: in admits (see ring)
 	woken    int                        // its calls whose job was accepted that have not run since (they may offer more)
 	closed   bool                       // the group accepts no more jobs; never set on the pool's own lane (p.closed says that)
 	inTurns  bool                       // l is in p.turns
@@ -223,19 +223,14 @@ func (p *Pool[J]) rejectBlockedLocked(l *lane[J]) {
 	}
 }
 
-// withdrawLocked takes pr, a blocked call of l that gave up, out of l.
-// It reports whether pr was still there.
-func (p *Pool[J]) withdrawLocked(l *lane[J], pr *producer[J]) bool {
-	i := l.blocked.Index(func(q *producer[J]) bool { return q == pr })
-	if i < 0 {
-		return false
-	}
-	l.blocked.Remove(i)
+// withdrawLocked takes pr, a blocked call of l that gave up (its context
+// ended) before it was accepted or refused, out of l.
+func (p *Pool[J]) withdrawLocked(l *lane[J], pr *producer[J]) {
+	l.blocked.Remove(l.blocked.Index(func(q *producer[J]) bool { return q == pr }))
 	p.blockedCalls--
 	if l.blocked.Len() == 0 {
 		p.admits.leave(l, &l.inAdmits)
 	}
-	return true
 }
 
 // A ring is a round-robin of lanes, the front one served next: p.turns of

@@ -7,7 +7,8 @@ import "github.com/gammazero/deque"
 // it the deque grows by doubling as jobs arrive.
 const maxPrealloc = 4096
 
-// ringQueue is a bounded FIFO of jobs over a ring buffer ([deque.Deque]).
+// ringQueue is a bounded FIFO of jobs over a ring buffer ([deque.Deque]):
+// the pool's finished queue.
 //
 // It is not safe for concurrent use; it is guarded by the pool's mutex.
 // Its capacity is set by newRingQueue and only ever raised, by Grow. Popped slots are zeroed by the
@@ -29,10 +30,8 @@ func newRingQueue[J any](limit int) *ringQueue[J] {
 // Len returns the number of jobs in the queue.
 func (q *ringQueue[J]) Len() int { return q.buf.Len() }
 
-// Room returns how many more jobs the queue can take.
-func (q *ringQueue[J]) Room() int { return q.limit - q.buf.Len() }
-
-// Push appends job at the back. The caller must have checked Room() > 0.
+// Push appends job at the back. The caller must know there is room: the
+// finished queue is sized for every job a pool can hold (see finishedLimit).
 func (q *ringQueue[J]) Push(job J) {
 	if q.buf.Len() >= q.limit {
 		panic("workerpool: ringQueue overflow") // a broken invariant, never user input
@@ -45,13 +44,6 @@ func (q *ringQueue[J]) Pop() J { return q.buf.PopFront() }
 
 // Grow raises the capacity to limit if it is lower.
 func (q *ringQueue[J]) Grow(limit int) { q.limit = max(q.limit, limit) }
-
-// Clear removes every job, zeroing its slot, and returns how many there were.
-func (q *ringQueue[J]) Clear() int {
-	n := q.buf.Len()
-	q.buf.Clear()
-	return n
-}
 
 // pushKeep appends v to d, and keeps d from shrinking below the capacity it
 // grows to: a deque shrinks once a quarter full, so a queue that cycles
