@@ -128,11 +128,10 @@ func BenchmarkThroughput(b *testing.B) {
 					body := []byte("job")
 					for b.Loop() {
 						b.StopTimer()
-						for i := range work.n {
-							_, err := js.PublishAsync("jobs."+strconv.Itoa(i), body)
-							require.NoError(b, err)
-						}
-						<-js.PublishAsyncComplete()
+						err := publishAll(b.Context(), js, work.n,
+							func(i int) string { return "jobs." + strconv.Itoa(i) },
+							func(int) []byte { return body })
+						require.NoError(b, err)
 						var done atomic.Int64
 						b.StartTimer()
 						impl.run(b, srv, procs, work.poolSize, work.d, &done, int64(work.n)) // stops the timer once done

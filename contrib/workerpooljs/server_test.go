@@ -2,6 +2,7 @@ package workerpooljs_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -58,4 +59,38 @@ func consumer(t testing.TB, js jetstream.JetStream) jetstream.Consumer {
 	c, err := js.Consumer(context.Background(), "JOBS", "workers")
 	require.NoError(t, err)
 	return c
+}
+
+// publishBatch is how many asynchronous publishes publishAll leaves
+// unacknowledged at most: far below the client's PublishAsyncMaxPending
+// (4,000), so a server that acknowledges slowly (a loaded machine) makes the
+// publisher wait, never stall with "too many outstanding async published
+// messages".
+const publishBatch = 256
+
+// publishAll publishes n messages, message i with subject(i) and body(i), in
+// batches of publishBatch: each batch is published asynchronously and every
+// acknowledgement of it is awaited (and checked) before the next starts.
+func publishAll(ctx context.Context, js jetstream.JetStream, n int, subject func(i int) string, body func(i int) []byte) error {
+	futures := make([]jetstream.PubAckFuture, 0, publishBatch)
+	for start := 0; start < n; start += publishBatch {
+		futures = futures[:0]
+		for i := start; i < min(n, start+publishBatch); i++ {
+			f, err := js.PublishAsync(subject(i), body(i))
+			if err != nil {
+				return fmt.Errorf("publish %d: %w", i, err)
+			}
+			futures = append(futures, f)
+		}
+		for k, f := range futures {
+			select {
+			case <-f.Ok():
+			case err := <-f.Err():
+				return fmt.Errorf("publish %d: %w", start+k, err)
+			case <-ctx.Done():
+				return fmt.Errorf("publish %d: %w", start+k, ctx.Err())
+			}
+		}
+	}
+	return nil
 }

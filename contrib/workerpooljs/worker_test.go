@@ -102,15 +102,10 @@ func decoder(l *ledger, worker string) func(jetstream.Msg) (*idJob, error) {
 // publish publishes one message per body on jobs.<n>.
 func publish(t testing.TB, js jetstream.JetStream, bodies ...string) {
 	t.Helper()
-	for i, b := range bodies {
-		_, err := js.PublishAsync("jobs."+strconv.Itoa(i), []byte(b))
-		require.NoError(t, err)
-	}
-	select {
-	case <-js.PublishAsyncComplete():
-	case <-time.After(30 * time.Second):
-		t.Fatal("publishing did not complete")
-	}
+	err := publishAll(t.Context(), js, len(bodies),
+		func(i int) string { return "jobs." + strconv.Itoa(i) },
+		func(i int) []byte { return []byte(bodies[i]) })
+	require.NoError(t, err)
 }
 
 // bodies returns "0:suffix" ... "n-1:suffix" (or plain ids for an empty suffix).

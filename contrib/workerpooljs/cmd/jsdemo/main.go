@@ -127,12 +127,9 @@ func run(args []string, out io.Writer) error {
 	if _, err := js.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{Durable: durable, AckPolicy: jetstream.AckExplicitPolicy, AckWait: time.Minute}); err != nil {
 		return err
 	}
-	for i := range *n {
-		if _, err := js.PublishAsync("jsdemo."+strconv.Itoa(i), []byte(strconv.Itoa(i))); err != nil {
-			return err
-		}
+	if err := publish(ctx, js, *n); err != nil {
+		return err
 	}
-	<-js.PublishAsyncComplete()
 	fmt.Fprintf(out, "published %d jobs on stream %s\n", *n, stream)
 
 	d := &done{runs: map[int]int{}}
@@ -195,5 +192,35 @@ func run(args []string, out io.Writer) error {
 	}
 	distinct, twice := d.count()
 	fmt.Fprintf(out, "%d of %d jobs done, %d lost, %d run twice\n", distinct, *n, *n-distinct, twice)
+	return nil
+}
+
+// publish publishes the jobs 0 … n-1 on jsdemo.<i>. It waits for the
+// acknowledgements of every 256 messages before publishing more, far below the
+// client's limit of outstanding asynchronous publishes (4,000), so a slow
+// server makes it wait rather than fail with "stalled with too many
+// outstanding async published messages".
+func publish(ctx context.Context, js jetstream.JetStream, n int) error {
+	const batch = 256
+	futures := make([]jetstream.PubAckFuture, 0, batch)
+	for start := 0; start < n; start += batch {
+		futures = futures[:0]
+		for i := start; i < min(n, start+batch); i++ {
+			f, err := js.PublishAsync("jsdemo."+strconv.Itoa(i), []byte(strconv.Itoa(i)))
+			if err != nil {
+				return err
+			}
+			futures = append(futures, f)
+		}
+		for _, f := range futures {
+			select {
+			case <-f.Ok():
+			case err := <-f.Err():
+				return err
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
 	return nil
 }
