@@ -2,8 +2,11 @@ package workerpool_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gammazero/deque"
 
@@ -110,4 +113,55 @@ func BenchmarkFairness(b *testing.B) {
 // impl=timings with it, on the Submit workload.
 func BenchmarkTimings(b *testing.B) {
 	benchwork.Run(b, benchwork.Timed, benchwork.Timings, benchwork.QueueOneByOne)
+}
+
+// BenchmarkGroupScale makes n groups on one paused pool, each with a
+// cancellable context and 2 waiting jobs (create+queue), then cancels them,
+// newest first or oldest first, waiting for each (cancel+wait). Every group
+// operation is O(1), so the cost per group stays flat from 1,000 to 100,000
+// groups.
+func BenchmarkGroupScale(b *testing.B) {
+	for _, n := range []int{1_000, 100_000} {
+		for _, order := range []string{"newest", "oldest"} {
+			b.Run(fmt.Sprintf("groups=%d/cancel=%s-first", n, order), func(b *testing.B) {
+				var create, cancel time.Duration
+				for b.Loop() {
+					p, err := workerpool.New[workerpool.JobFunc](1, 2*n, false)
+					if err != nil {
+						b.Fatal(err)
+					}
+					p.Pause()
+					groups := make([]*workerpool.Group[workerpool.JobFunc], n)
+					cancels := make([]context.CancelFunc, n)
+					job := workerpool.JobFunc(func() {})
+					start := time.Now()
+					for i := range groups {
+						ctx, c := context.WithCancel(context.Background())
+						groups[i], cancels[i] = p.NewGroup(ctx), c
+						if _, err := groups[i].QueueJobs(job, job); err != nil {
+							b.Fatal(err)
+						}
+					}
+					create += time.Since(start)
+					start = time.Now()
+					for k := range groups {
+						i := k
+						if order == "newest" {
+							i = n - 1 - k
+						}
+						cancels[i]()
+						if err := groups[i].Wait(); !errors.Is(err, workerpool.ErrStopped) {
+							b.Fatal(err)
+						}
+					}
+					cancel += time.Since(start)
+					_ = p.Close()
+				}
+				runs := float64(b.N) * float64(n)
+				b.ReportMetric(float64(create.Nanoseconds())/runs, "create+queue-ns/group")
+				b.ReportMetric(float64(cancel.Nanoseconds())/runs, "cancel+wait-ns/group")
+				b.ReportMetric(0, "ns/op")
+			})
+		}
+	}
 }

@@ -39,11 +39,11 @@ type Stats struct {
 	Panicked  uint64  // of Completed, jobs whose Run panicked
 	Blocked   int     // queuing calls waiting for room (their jobs are not yet Queued)
 	Held      int     // workers holding a finished job because the finished queue is full (counted in Finished)
-	Rejected  uint64  // non-nil jobs turned away with ErrQueueFull, ErrClosed or a context error
+	Rejected  uint64  // non-nil jobs turned away with ErrQueueFull, ErrClosed, ErrGroupClosed or a context error (a caller that gave up counts too)
 	Paused    bool    // Pause is in effect
-	Failed    uint64  // of Completed: jobs that panicked, or ErrorJobs whose Err() was non-nil
-	Dropped   uint64  // completed jobs not kept for retrieval (no queueFinished, or a group without KeepFinished)
-	Groups    int     // groups with jobs waiting, taking turns for the workers (the pool's own jobs not counted)
+	Failed    uint64  // of Completed: jobs that panicked or called runtime.Goexit, ErrorJobs whose Err() and Tasks that returned non-nil
+	Dropped   uint64  // completed jobs not kept for retrieval: the normal fate of a job nobody keeps (no queueFinished, a group without KeepFinished, or kept jobs a group's Stop released)
+	Groups    int     // groups not yet done: made, and not closed with nothing of theirs waiting or running
 	Wait      Timings // with WithTimings: how long jobs waited, accepted → started; zero otherwise
 	Run       Timings // with WithTimings: how long jobs ran, started → returned; zero otherwise
 }
@@ -62,11 +62,11 @@ type GroupStats struct {
 	Running   int    // started, not yet returned
 	Completed uint64 // returned (failed ones included)
 	Skipped   uint64 // dropped unstarted by a stop
-	Failed    uint64 // of Completed: panicked, or Err() != nil
+	Failed    uint64 // of Completed: panicked, called runtime.Goexit, or returned an error (Err(), a Task)
 	Panicked  uint64 // of Failed
 	Finished  int    // kept (KeepFinished), not yet retrieved
 	Retrieved uint64 // handed out by Finished()
-	Dropped   uint64 // completed and not kept
+	Dropped   uint64 // completed and not kept (or released by Stop)
 	Blocked   int    // queuing calls of the group waiting for room
 	Rejected  uint64 // non-nil jobs of the group turned away
 	Closed    bool   // the group accepts no more jobs
@@ -114,6 +114,34 @@ func (s Stats) LogValue() slog.Value {
 		attrs = append(attrs, s.Wait.attr("wait"), s.Run.attr("run"))
 	}
 	return slog.GroupValue(attrs...)
+}
+
+// String formats s on one line, in the fields' order, as [Stats.String] does.
+func (s GroupStats) String() string {
+	return fmt.Sprintf("queued=%d waiting=%d running=%d completed=%d skipped=%d failed=%d panicked=%d "+
+		"finished=%d retrieved=%d dropped=%d blocked=%d rejected=%d closed=%t",
+		s.Queued, s.Waiting, s.Running, s.Completed, s.Skipped, s.Failed, s.Panicked,
+		s.Finished, s.Retrieved, s.Dropped, s.Blocked, s.Rejected, s.Closed)
+}
+
+// LogValue returns s as a [slog] group of every field, as [Stats.LogValue]
+// does: slog.Info("request", "jobs", g.Stats()).
+func (s GroupStats) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Uint64("queued", s.Queued),
+		slog.Int("waiting", s.Waiting),
+		slog.Int("running", s.Running),
+		slog.Uint64("completed", s.Completed),
+		slog.Uint64("skipped", s.Skipped),
+		slog.Uint64("failed", s.Failed),
+		slog.Uint64("panicked", s.Panicked),
+		slog.Int("finished", s.Finished),
+		slog.Uint64("retrieved", s.Retrieved),
+		slog.Uint64("dropped", s.Dropped),
+		slog.Int("blocked", s.Blocked),
+		slog.Uint64("rejected", s.Rejected),
+		slog.Bool("closed", s.Closed),
+	)
 }
 
 // counters are the monotonic totals and the running count of a pool, or of

@@ -12,6 +12,19 @@ import (
 // group's context, whose cause the error then wraps too.
 var ErrStopped = errors.New("workerpool: stopped")
 
+// ErrGroupClosed is returned by a group's queuing calls once the group is
+// closed: by [Group.Close], [Group.Wait], [Group.Stop], [StopOnError]'s stop
+// or the end of its context, while the pool itself is open (a group of a
+// closed pool refuses with [ErrClosed]). When the group was stopped by the
+// end of its context, the error also wraps that context's cause, and after
+// StopOnError's stop the failure; both match with [errors.Is].
+var ErrGroupClosed = errors.New("workerpool: group is closed")
+
+// ErrGoexit is the failure of a job that called [runtime.Goexit] (as
+// testing's t.FailNow does): it counts Failed, and [Group.Wait] reports an
+// error matching it.
+var ErrGoexit = errors.New("workerpool: job called runtime.Goexit")
+
 // ErrorJob is a [Job] that reports whether it failed: after its Run (or
 // RunContext) returned, the pool calls Err once, on the worker, and a
 // non-nil error counts the job Failed, in its group and in the pool.

@@ -230,7 +230,7 @@ func (s *fuzzScript) run(t *testing.T) {
 
 	st := p.Stats()
 	checkInvariants(t, st, s.buf, mayKeep)
-	var accepted, ran, skipped, panicked, rejected uint64
+	var accepted, ran, skipped, panicked, failed, rejected uint64
 	for i, j := range jobs {
 		runs := j.runs.Load()
 		require.LessOrEqual(t, runs, int32(1), "job %d ran twice", i)
@@ -248,8 +248,12 @@ func (s *fuzzScript) run(t *testing.T) {
 		accepted++
 		if runs == 1 {
 			ran++
-			if j.kind == kindPanic {
+			switch j.kind {
+			case kindPanic:
 				panicked++
+				failed++
+			case kindGoexit:
+				failed++
 			}
 		} else {
 			skipped++
@@ -265,7 +269,7 @@ func (s *fuzzScript) run(t *testing.T) {
 		retrieved += uint64(j.retrieved.Load())
 	}
 	want := workerpool.Stats{Workers: size.n, Queued: accepted, Completed: ran, Skipped: skipped,
-		Failed: panicked, Panicked: panicked, Rejected: rejected, Retrieved: retrieved, Dropped: ran - retrieved}
+		Failed: failed, Panicked: panicked, Rejected: rejected, Retrieved: retrieved, Dropped: ran - retrieved}
 	require.Equal(t, ran, st.Wait.Count, "every job that started was measured")
 	require.Equal(t, ran, st.Run.Count, "every job that returned was measured")
 	want.Wait, want.Run = st.Wait, st.Run // durations depend on the schedule
@@ -281,7 +285,7 @@ func (s *fuzzScript) do(t *testing.T, p *workerpool.Pool[workerpool.Job], o fuzz
 		if err == nil {
 			return true
 		}
-		if !errors.Is(err, workerpool.ErrClosed) && !errors.Is(err, workerpool.ErrQueueFull) &&
+		if !errors.Is(err, workerpool.ErrClosed) && !errors.Is(err, workerpool.ErrGroupClosed) && !errors.Is(err, workerpool.ErrQueueFull) &&
 			!errors.Is(err, workerpool.ErrNilJob) && !errors.Is(err, context.DeadlineExceeded) &&
 			!errors.Is(err, context.Canceled) {
 			t.Errorf("%v: unexpected error %v", o, err)
@@ -431,6 +435,12 @@ func (fg *fuzzGroup) get(p *workerpool.Pool[workerpool.Job], arg byte) *workerpo
 		}
 		if arg&2 != 0 {
 			opts = append(opts, workerpool.StopOnError())
+		}
+		if arg&4 != 0 {
+			opts = append(opts, workerpool.Limit(1+int(arg>>5&1)))
+		}
+		if arg&8 != 0 {
+			opts = append(opts, workerpool.Weight(1+int(arg>>6&3)))
 		}
 		fg.ctx, fg.cancel = context.WithCancel(context.Background())
 		fg.g = p.NewGroup(fg.ctx, opts...)

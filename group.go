@@ -2,7 +2,9 @@ package workerpool
 
 import (
 	"context"
+	"fmt"
 	"iter"
+	"runtime"
 	"sync"
 
 	"github.com/gammazero/deque"
@@ -21,18 +23,28 @@ type Group[J Job] struct {
 	ctx         context.Context         // Context(): ends with parent, at a stop, and once the group is done
 	cancel      context.CancelCauseFunc // ends ctx
 	stopOnError bool                    // the first failure stops the group
-	keep        bool                    // finished jobs are kept for Finished
+	kept        *kept[J]                // with KeepFinished: its finished jobs; nil without
 
 	// The fields below are guarded by p.mu.
 
-	lane    lane[J]        // its waiting jobs and blocked calls; lane.closed: it accepts no more jobs
-	c       counters       // its totals, with the same invariants as the pool's
-	kept    deque.Deque[J] // finished jobs kept for Finished, in completion order (never more than it queued)
-	index   int            // its place in p.groups; -1 once done: closed, none of its jobs waits or runs
-	unwatch func() bool    // stops parent's watcher; nil if parent cannot end
-	err     error          // the first failure, in completion order
-	stopErr error          // what Wait reports if jobs were skipped; set by the first stop
-	changed sync.Cond      // L is p.mu; broadcast when a job completes, a call withdraws or runs after its admission, a stop, or the end
+	lane     lane[J]     // its waiting jobs and blocked calls; lane.closed: it accepts no more jobs
+	c        counters    // its totals, with the same invariants as the pool's
+	index    int         // its place in p.groups; -1 once done: closed, none of its jobs waits or runs
+	unwatch  func() bool // stops parent's watcher; nil if parent cannot end
+	err      error       // the first failure, in the order failures became known
+	stopErr  error       // what Wait reports if jobs were skipped; set by the first stop
+	closeErr error       // what a queuing call gets once the group is closed (the pool being open)
+	released bool        // Stop released the kept jobs: later finished jobs are dropped too
+	changed  sync.Cond   // L is p.mu; broadcast when a job completes, a call withdraws or runs after its admission, a stop, or the end
+}
+
+// kept holds a group's finished jobs for Finished, in completion order
+// (never more than it queued), in a value of its own, so that a cleanup can
+// release them once the group is unreachable (see NewGroup). Its jobs count
+// in p.keptJobs.
+type kept[J Job] struct {
+	p    *Pool[J]
+	jobs deque.Deque[J] // guarded by p.mu
 }
 
 // A GroupOption configures a group made by [Pool.NewGroup].
@@ -44,6 +56,8 @@ type GroupOption interface {
 type groupConfig struct {
 	stopOnError bool
 	keep        bool
+	limit       int // 0: no limit
+	weight      int // 0: the default, 1
 }
 
 type groupOptionFunc func(*groupConfig)
@@ -51,8 +65,11 @@ type groupOptionFunc func(*groupConfig)
 func (f groupOptionFunc) applyGroup(c *groupConfig) { f(c) }
 
 // StopOnError makes the group's first failure stop the group, as
-// [Group.Stop] does, with that failure as its context's cause: no job of the
-// group starts after the failing job has returned.
+// [Group.Stop] does, with that failure as its context's cause. The stop
+// takes effect as soon as the failure is known: when the failing job's
+// Err() has returned, or its panic (or [runtime.Goexit]) was recovered,
+// before the panic handler runs. No job of the group starts after that;
+// jobs that other workers started before it run to their end.
 func StopOnError() GroupOption {
 	return groupOptionFunc(func(c *groupConfig) { c.stopOnError = true })
 }
@@ -60,8 +77,33 @@ func StopOnError() GroupOption {
 // KeepFinished makes the group keep its finished jobs for [Group.Finished];
 // without it they are dropped (counted Dropped). Kept jobs are not bounded
 // by the pool's bufferSize, only by how many jobs the group queued.
+// [Group.Stop] releases the jobs still kept (they count Dropped), and so
+// does the garbage collector once the group is done and unreachable, so a
+// caller that stops reading Finished early leaves nothing counted behind.
 func KeepFinished() GroupOption {
 	return groupOptionFunc(func(c *groupConfig) { c.keep = true })
+}
+
+// Limit makes at most n of the group's jobs run at once. A group at its
+// limit lets the other groups take its turns, and takes its place back at
+// the front of the turns when one of its jobs returns; its blocked queuing
+// calls wait too. Limit panics if n < 1, naming n.
+func Limit(n int) GroupOption {
+	if n < 1 {
+		panic(fmt.Sprintf("workerpool: Limit: n must be at least 1, got %d", n))
+	}
+	return groupOptionFunc(func(c *groupConfig) { c.limit = n })
+}
+
+// Weight makes the group start up to w jobs in a row, while other groups
+// have jobs waiting, where a group without Weight starts 1: a weighted
+// round-robin, so that two busy groups of weights 3 and 1 start jobs 3:1.
+// Weight panics if w < 1, naming w.
+func Weight(w int) GroupOption {
+	if w < 1 {
+		panic(fmt.Sprintf("workerpool: Weight: w must be at least 1, got %d", w))
+	}
+	return groupOptionFunc(func(c *groupConfig) { c.weight = w })
 }
 
 // NewGroup returns a group of jobs sharing p with its other callers.
@@ -78,25 +120,35 @@ func KeepFinished() GroupOption {
 // as [context.WithCancel] does. It allocates the group and its context: see
 // the README for the measured figures.
 func (p *Pool[J]) NewGroup(ctx context.Context, opts ...GroupOption) *Group[J] {
+	p.mustBeMade("NewGroup")
 	if ctx == nil {
 		panic("workerpool: NewGroup: nil context")
 	}
-	var cfg groupConfig
-	for _, opt := range opts {
+	cfg := groupConfig{weight: 1}
+	for i, opt := range opts {
+		if opt == nil {
+			panic(fmt.Sprintf("workerpool: NewGroup: nil GroupOption at index %d", i))
+		}
 		opt.applyGroup(&cfg)
 	}
-	g := &Group[J]{p: p, parent: ctx, stopOnError: cfg.stopOnError, keep: cfg.keep}
-	g.lane.group = g
+	g := &Group[J]{p: p, parent: ctx, stopOnError: cfg.stopOnError}
+	g.lane.group, g.lane.limit, g.lane.weight = g, cfg.limit, cfg.weight
 	g.ctx, g.cancel = context.WithCancelCause(ctx)
 	g.changed.L = &p.mu
+	if cfg.keep {
+		g.kept = &kept[J]{p: p}
+		// Once the group is done and unreachable, its kept jobs are
+		// released: they would otherwise count Finished for ever.
+		runtime.AddCleanup(g, (*kept[J]).release, g.kept)
+	}
 
-	p.mu.Lock()
+	p.lock()
 	defer p.mu.Unlock()
 	g.index = len(p.groups)
 	p.groups = append(p.groups, g)
 	switch {
 	case p.closed:
-		g.closeLocked()
+		g.closeLocked(ErrGroupClosed)
 	case ctx.Err() != nil:
 		g.stopByParentLocked()
 	case ctx.Done() != nil:
@@ -111,63 +163,73 @@ func (p *Pool[J]) NewGroup(ctx context.Context, opts ...GroupOption) *Group[J] {
 
 // QueueJob queues job in the group, as [Pool.QueueJob] does on the pool:
 // the same blocking, the same bound of bufferSize waiting jobs shared with
-// the whole pool, the same errors in the same order. A closed group, or a
-// group of a closed pool, refuses it with [ErrClosed].
+// the whole pool, the same errors in the same order. A closed group refuses
+// it with [ErrGroupClosed] (see [Group.Close]); a group of a closed pool with
+// [ErrClosed], as the pool does.
 func (g *Group[J]) QueueJob(job J) error {
+	g.mustBeMade("QueueJob")
 	return g.p.queue(context.Background(), &g.lane, job)
 }
 
 // QueueJobContext is like [Group.QueueJob], but returns ctx.Err() if ctx ends
 // before the job is accepted, as [Pool.QueueJobContext] does.
 func (g *Group[J]) QueueJobContext(ctx context.Context, job J) error {
+	g.mustBeMade("QueueJobContext")
 	return g.p.queueContext(ctx, &g.lane, job)
 }
 
 // TryQueueJob is like [Group.QueueJob] but never blocks: it returns
 // [ErrQueueFull] when the pool has no room, as [Pool.TryQueueJob] does.
 func (g *Group[J]) TryQueueJob(job J) error {
+	g.mustBeMade("TryQueueJob")
 	return g.p.tryQueue(&g.lane, job)
 }
 
 // QueueJobs queues jobs in the group in order, as [Pool.QueueJobs] does.
 func (g *Group[J]) QueueJobs(jobs ...J) (int, error) {
+	g.mustBeMade("QueueJobs")
 	return g.p.queueJobs(context.Background(), &g.lane, jobs)
 }
 
 // QueueJobsContext queues jobs in the group in order, as
 // [Pool.QueueJobsContext] does.
 func (g *Group[J]) QueueJobsContext(ctx context.Context, jobs ...J) (int, error) {
+	g.mustBeMade("QueueJobsContext")
 	return g.p.queueJobs(ctx, &g.lane, jobs)
 }
 
 // Close makes the group accept no more jobs: later queuing calls, and calls
-// of the group blocked for room now, get [ErrClosed]. The jobs it accepted
-// still run. It returns at once; repeated calls do nothing.
+// of the group blocked for room now, get [ErrGroupClosed]. The jobs it
+// accepted still run. It returns at once; repeated calls do nothing.
 func (g *Group[J]) Close() {
-	g.p.mu.Lock()
+	g.mustBeMade("Close")
+	g.p.lock()
 	defer g.p.mu.Unlock()
-	g.closeLocked()
+	g.closeLocked(ErrGroupClosed)
 }
 
 // Wait blocks until none of the group's jobs waits or runs and none of its
 // queuing calls is blocked (a producer's blocked call is admitted and its
 // job run, not cut off; a call admitted for one job is given the chance to
 // offer its next), then closes the group in the same critical section
-// and returns: the group's first failure in completion order (an
-// [ErrorJob]'s Err(), or a [*PanicError]); else, if a stop skipped some of
-// its jobs, an error matching [ErrStopped] that also wraps the context's
-// cause when the stop came from the group's context (or the pool's
-// [WithContext] context); else nil. Calling it again returns the same.
+// and returns: the group's first failure (an [ErrorJob]'s or [Task]'s
+// error, a [*PanicError], or an error matching [ErrGoexit]); else, if a stop
+// skipped some of its jobs, an error matching [ErrStopped] that also wraps
+// the context's cause when the stop came from the group's context (or the
+// pool's [WithContext] context); else nil. Calling it again returns the
+// same.
 //
 // While the pool is paused, waiting jobs do not start, so Wait waits for the
-// resume too.
+// resume too. A job of the group must not call Wait: it would wait for
+// itself for ever.
 func (g *Group[J]) Wait() error {
-	g.p.mu.Lock()
+	g.mustBeMade("Wait")
+	g.p.lock()
 	defer g.p.mu.Unlock()
-	for g.lane.jobs.Len() > 0 || g.c.running > 0 || g.lane.blocked.Len() > 0 || g.lane.woken > 0 {
+	for g.lane.jobs.Len() > 0 || g.c.running > 0 || g.lane.blocked.n > 0 || g.lane.woken > 0 {
 		g.changed.Wait() // a job of the group completes, a call is admitted and runs or withdraws, or a stop
 	}
-	g.closeLocked()
+	g.closeLocked(ErrGroupClosed)
 	switch {
 	case g.err != nil:
 		return g.err
@@ -179,12 +241,21 @@ func (g *Group[J]) Wait() error {
 
 // Stop stops the group: it skips its waiting jobs (counted Skipped in the
 // group and the pool), refuses its blocked and later queuing calls with
-// [ErrClosed], and cancels its context, with [ErrStopped] as the cause; its
-// running jobs finish. It returns at once; repeated calls do nothing.
+// [ErrGroupClosed], cancels its context with [ErrStopped] as the cause, and
+// releases the finished jobs it keeps ([KeepFinished]; they count Dropped,
+// as do the jobs that finish later), so that defer g.Stop() leaves nothing
+// counted behind whatever [Group.Wait] returned. Its running jobs finish.
+// It returns at once; repeated calls do nothing more.
 func (g *Group[J]) Stop() {
+	g.mustBeMade("Stop")
 	g.p.lock() // the stop may admit blocked calls of other groups
 	defer g.p.mu.Unlock()
 	g.stopLocked(ErrStopped, ErrStopped, false)
+	g.released = true
+	if g.kept != nil {
+		n := g.kept.releaseLocked()
+		g.c.dropped += uint64(n)
+	}
 }
 
 // Context returns the group's context, which the group's [ContextJob]s run
@@ -199,6 +270,7 @@ func (g *Group[J]) Context() context.Context { return g.ctx }
 // it yields nothing and just waits for that. Breaking out early is allowed
 // and leaves the rest kept.
 func (g *Group[J]) Finished() iter.Seq[J] {
+	g.mustBeMade("Finished")
 	return func(yield func(J) bool) {
 		for {
 			job, ok := g.nextFinished()
@@ -213,8 +285,13 @@ func (g *Group[J]) Finished() iter.Seq[J] {
 // critical section, so it adds up as [GroupStats] says and agrees with a
 // pool snapshot taken at the same instant.
 func (g *Group[J]) Stats() GroupStats {
-	g.p.mu.Lock()
+	g.mustBeMade("Stats")
+	g.p.lock()
 	defer g.p.mu.Unlock()
+	finished := 0
+	if g.kept != nil {
+		finished = g.kept.jobs.Len()
+	}
 	return GroupStats{
 		Queued:    g.c.queued,
 		Waiting:   g.lane.jobs.Len(),
@@ -223,23 +300,23 @@ func (g *Group[J]) Stats() GroupStats {
 		Skipped:   g.c.skipped,
 		Failed:    g.c.failed,
 		Panicked:  g.c.panicked,
-		Finished:  g.kept.Len(),
+		Finished:  finished,
 		Retrieved: g.c.retrieved,
 		Dropped:   g.c.dropped,
-		Blocked:   g.lane.blocked.Len(),
+		Blocked:   g.lane.blocked.n,
 		Rejected:  g.c.rejected,
 		Closed:    g.lane.closed,
 	}
 }
 
 // nextFinished waits, releasing the pool's mu, for a kept job and takes it,
-// or reports false once the group is done and none is left.
+// or reports false once the group is done (or stopped) and none is left.
 func (g *Group[J]) nextFinished() (job J, ok bool) {
 	p := g.p
-	p.mu.Lock()
+	p.lock()
 	defer p.mu.Unlock()
-	for g.kept.Len() == 0 {
-		if g.index < 0 {
+	for g.kept == nil || g.kept.jobs.Len() == 0 {
+		if g.index < 0 || g.released {
 			return job, false
 		}
 		g.changed.Wait() // a job of the group completes, or the group is done
@@ -247,17 +324,17 @@ func (g *Group[J]) nextFinished() (job J, ok bool) {
 	g.c.retrieved++
 	p.c.retrieved++
 	p.keptJobs--
-	return g.kept.PopFront(), true
+	return g.kept.jobs.PopFront(), true
 }
 
 // completeLocked counts a job of the group whose Run returned, with its
-// failure err (nil if none), keeps or drops it, and stops the group on its
-// first failure with StopOnError.
+// failure err (nil if none), keeps or drops it, and records the failure
+// (see failLocked). A job's return may take the group back from the bench.
 func (g *Group[J]) completeLocked(job J, err error, panicked bool) {
 	g.c.running--
 	g.c.completed++
-	if g.keep {
-		pushKeep(&g.kept, job)
+	if g.kept != nil && !g.released {
+		pushKeep(&g.kept.jobs, job)
 		g.p.keptJobs++
 	} else {
 		g.c.dropped++
@@ -268,21 +345,45 @@ func (g *Group[J]) completeLocked(job J, err error, panicked bool) {
 		if panicked {
 			g.c.panicked++
 		}
-		if g.err == nil {
-			g.err = err
-		}
-		if g.stopOnError {
-			g.stopLocked(ErrStopped, err, false)
-		}
+		g.failLocked(err)
+	}
+	if g.lane.benched && g.c.running < g.lane.limit {
+		g.p.unbenchLocked(&g.lane)
 	}
 	g.changed.Broadcast()
 	g.endIfDoneLocked()
 }
 
-// closeLocked makes the group accept no more jobs and refuses its blocked calls.
-func (g *Group[J]) closeLocked() {
+// failLocked records err, the failure of a job of the group, as soon as it
+// is known (a panic's before the panic handler runs), and stops the group
+// with StopOnError. Only the first failure is kept; a later call for the
+// same job changes nothing.
+func (g *Group[J]) failLocked(err error) {
+	if g.err == nil {
+		g.err = err
+	}
+	if g.stopOnError {
+		g.stopLocked(ErrStopped, g.err, false)
+	}
+}
+
+// endedLocked reports whether the ctx given to NewGroup has ended, and if
+// so stops the group now (as its watcher would, a moment later), so that
+// no job of the group starts and no queuing call succeeds once ctx.Err() is
+// non-nil.
+func (g *Group[J]) endedLocked() bool {
+	if g.unwatch == nil || g.parent.Err() == nil { // unwatch: parent can end and has not yet
+		return false
+	}
+	g.stopByParentLocked()
+	return true
+}
+
+// closeLocked makes the group accept no more jobs, refusing them with err
+// from now on (unless it was closed before), and refuses its blocked calls.
+func (g *Group[J]) closeLocked(err error) {
 	if !g.lane.closed {
-		g.lane.closed = true
+		g.lane.closed, g.closeErr = true, err
 		g.p.rejectBlockedLocked(&g.lane)
 	}
 	g.endIfDoneLocked()
@@ -290,8 +391,10 @@ func (g *Group[J]) closeLocked() {
 
 // stopLocked closes the group, skips its waiting jobs (kept for
 // StopAndCollect with keep) and cancels its context with cause. stopErr is
-// what Wait reports for the skipped jobs, if this is the first stop. Slots
-// the skipped jobs free are refilled from other groups' blocked calls.
+// what Wait reports for the skipped jobs, if this is the first stop; later
+// queuing calls get [ErrGroupClosed], wrapping cause unless it is
+// ErrStopped. Slots the skipped jobs free are refilled from other groups'
+// blocked calls.
 func (g *Group[J]) stopLocked(stopErr, cause error, keep bool) {
 	p := g.p
 	if g.stopErr == nil {
@@ -299,7 +402,11 @@ func (g *Group[J]) stopLocked(stopErr, cause error, keep bool) {
 	}
 	p.skipLocked(&g.lane, keep)
 	g.cancel(cause)
-	g.closeLocked()
+	closeErr := ErrGroupClosed
+	if cause != ErrStopped {
+		closeErr = fmt.Errorf("%w: %w", ErrGroupClosed, cause)
+	}
+	g.closeLocked(closeErr)
 	p.refillLocked()
 	p.settleLocked()
 	g.changed.Broadcast()
@@ -324,12 +431,8 @@ func (g *Group[J]) endIfDoneLocked() {
 		return
 	}
 	p := g.p
-	if g.lane.inTurns { // a lone lane that kept its place (see ring)
-		p.turns.leave(&g.lane, &g.lane.inTurns)
-	}
-	if g.lane.inAdmits {
-		p.admits.leave(&g.lane, &g.lane.inAdmits)
-	}
+	p.turns.leave(&g.lane) // a lone lane that kept its place (see ring)
+	p.admits.leave(&g.lane)
 	last := p.groups[len(p.groups)-1]
 	p.groups[g.index], last.index = last, g.index
 	p.groups[len(p.groups)-1] = nil
@@ -340,4 +443,29 @@ func (g *Group[J]) endIfDoneLocked() {
 		g.unwatch()
 	}
 	g.changed.Broadcast()
+}
+
+// mustBeMade panics, naming call, if g is not a group made by [Pool.NewGroup].
+func (g *Group[J]) mustBeMade(call string) {
+	if g == nil || g.p == nil {
+		panic("workerpool: Group." + call + " on a Group not made by Pool.NewGroup")
+	}
+}
+
+// releaseLocked drops the jobs k keeps, counting them Dropped in the pool,
+// and returns how many.
+func (k *kept[J]) releaseLocked() int {
+	n := k.jobs.Len()
+	k.jobs.Clear()
+	k.p.keptJobs -= n
+	k.p.c.dropped += uint64(n)
+	return n
+}
+
+// release is releaseLocked, taking the pool's lock: the cleanup of a group
+// that became unreachable.
+func (k *kept[J]) release() {
+	k.p.lock()
+	defer k.p.mu.Unlock()
+	k.releaseLocked()
 }

@@ -84,6 +84,14 @@ func produceInGroups(t testing.TB, p *workerpool.Pool[*hammerJob], jobs []*hamme
 		if keep {
 			opts = append(opts, workerpool.KeepFinished())
 		}
+		limit := 0
+		if rand.IntN(3) == 0 {
+			limit = 1 + rand.IntN(3)
+			opts = append(opts, workerpool.Limit(limit))
+		}
+		if rand.IntN(3) == 0 {
+			opts = append(opts, workerpool.Weight(1+rand.IntN(4)))
+		}
 		ctx, cancel := context.WithCancel(context.Background())
 		g := p.NewGroup(ctx, opts...)
 		gt.add(g)
@@ -99,6 +107,24 @@ func produceInGroups(t testing.TB, p *workerpool.Pool[*hammerJob], jobs []*hamme
 		if end == 0 { // the client goes away mid-way
 			time.AfterFunc(time.Duration(rand.IntN(200))*time.Microsecond, cancel)
 		}
+		var watching sync.WaitGroup
+		stopWatching := make(chan struct{})
+		if limit > 0 { // the group never runs more than its limit
+			watching.Go(func() {
+				for {
+					select {
+					case <-stopWatching:
+						return
+					default:
+					}
+					if r := g.Stats().Running; r > limit {
+						t.Errorf("group with Limit(%d) runs %d jobs", limit, r)
+						return
+					}
+					runtime.Gosched()
+				}
+			})
+		}
 		rejected += produce(t, g, chunk)
 		switch end {
 		case 1:
@@ -109,6 +135,8 @@ func produceInGroups(t testing.TB, p *workerpool.Pool[*hammerJob], jobs []*hamme
 			g.Close()
 		}
 		err := g.Wait()
+		close(stopWatching)
+		watching.Wait()
 		var pe *workerpool.PanicError
 		if err != nil && !errors.As(err, &pe) && !errors.Is(err, workerpool.ErrStopped) {
 			t.Errorf("Wait: unexpected error %v", err)

@@ -159,7 +159,7 @@ func produce(t testing.TB, p queuer, jobs []*hammerJob) (rejected uint64) {
 		}
 		switch {
 		case err == nil, errors.Is(err, workerpool.ErrQueueFull), errors.Is(err, context.DeadlineExceeded):
-		case errors.Is(err, workerpool.ErrClosed):
+		case errors.Is(err, workerpool.ErrClosed), errors.Is(err, workerpool.ErrGroupClosed):
 			return rejected
 		default:
 			t.Errorf("unexpected error %v", err)

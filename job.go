@@ -37,3 +37,19 @@ func (f ContextJobFunc) Run() { f(context.Background()) }
 
 // RunContext calls f(ctx).
 func (f ContextJobFunc) RunContext(ctx context.Context) { f(ctx) }
+
+// Task is a func used as a job that can fail: the pool calls it with the
+// job's context (its group's, or the pool's, as a [ContextJob] gets) and a
+// non-nil error counts the job Failed and reaches [Group.Wait], as an
+// [ErrorJob]'s Err() does. A nil Task is refused with [ErrNilJob]. Use a
+// Pool[Task] with [Map] to run a function over a slice, or queue Tasks on
+// a group and Wait for the first error.
+type Task func(ctx context.Context) error
+
+// Run calls t with [context.Background], for callers outside a pool; the
+// error is dropped.
+func (t Task) Run() { _ = t(context.Background()) }
+
+// RunContext calls t(ctx); the error is dropped (the pool calls t itself
+// and keeps it).
+func (t Task) RunContext(ctx context.Context) { _ = t(ctx) }

@@ -3,6 +3,7 @@ package workerpool_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -352,4 +353,60 @@ func TestMisuse_ErrorPrecedence(t *testing.T) {
 			})
 		})
 	}
+}
+
+// Misuse that used to panic deep inside with a nil dereference (or, for the
+// zero Pool's QueueJob, block for ever) panics at once, naming the call and
+// the bad argument.
+func TestMisuse_PanicsNameTheCallAndTheArgument(t *testing.T) {
+	p := newPool[*countJob](t, 1, 1, false)
+	defer p.Close()
+	g := p.NewGroup(context.Background())
+	var zeroPool workerpool.Pool[*countJob]
+	var zeroGroup workerpool.Group[*countJob]
+	var nilCtx context.Context
+	tests := []struct {
+		name string
+		call func()
+		want string
+	}{
+		{"QueueJobContext nil ctx", func() { _ = p.QueueJobContext(nilCtx, &countJob{}) }, "workerpool: QueueJobContext: nil context"},
+		{"QueueJobsContext nil ctx", func() { _, _ = p.QueueJobsContext(nilCtx, &countJob{}) }, "workerpool: QueueJobsContext: nil context"},
+		{"WaitIdle nil ctx", func() { _ = p.WaitIdle(nilCtx) }, "workerpool: WaitIdle: nil context"},
+		{"GetFinishedWaitContext nil ctx", func() { _, _, _ = p.GetFinishedWaitContext(nilCtx) }, "workerpool: GetFinishedWaitContext: nil context"},
+		{"Group.QueueJobContext nil ctx", func() { _ = g.QueueJobContext(nilCtx, &countJob{}) }, "workerpool: QueueJobContext: nil context"},
+		{"Group.QueueJobsContext nil ctx", func() { _, _ = g.QueueJobsContext(nilCtx, &countJob{}) }, "workerpool: QueueJobsContext: nil context"},
+		{"nil GroupOption", func() { p.NewGroup(context.Background(), workerpool.KeepFinished(), nil) }, "workerpool: NewGroup: nil GroupOption at index 1"},
+		{"Limit(0)", func() { workerpool.Limit(0) }, "workerpool: Limit: n must be at least 1, got 0"},
+		{"Weight(-2)", func() { workerpool.Weight(-2) }, "workerpool: Weight: w must be at least 1, got -2"},
+		{"zero Pool QueueJob", func() { _ = zeroPool.QueueJob(&countJob{}) }, "workerpool: Pool.QueueJob on a Pool not made by New"},
+		{"zero Pool TryQueueJob", func() { _ = zeroPool.TryQueueJob(&countJob{}) }, "workerpool: Pool.TryQueueJob on a Pool not made by New"},
+		{"zero Pool QueueJobs", func() { _, _ = zeroPool.QueueJobs(&countJob{}) }, "workerpool: Pool.QueueJobs on a Pool not made by New"},
+		{"zero Pool GetFinished", func() { zeroPool.GetFinished() }, "workerpool: Pool.GetFinished on a Pool not made by New"},
+		{"zero Pool Stats", func() { zeroPool.Stats() }, "workerpool: Pool.Stats on a Pool not made by New"},
+		{"zero Pool Close", func() { _ = zeroPool.Close() }, "workerpool: Pool.Close on a Pool not made by New"},
+		{"zero Pool NewGroup", func() { zeroPool.NewGroup(context.Background()) }, "workerpool: Pool.NewGroup on a Pool not made by New"},
+		{"zero Group QueueJob", func() { _ = zeroGroup.QueueJob(&countJob{}) }, "workerpool: Group.QueueJob on a Group not made by Pool.NewGroup"},
+		{"zero Group Wait", func() { _ = zeroGroup.Wait() }, "workerpool: Group.Wait on a Group not made by Pool.NewGroup"},
+		{"zero Group Stats", func() { zeroGroup.Stats() }, "workerpool: Group.Stats on a Group not made by Pool.NewGroup"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.PanicsWithValue(t, tt.want, tt.call)
+		})
+	}
+	_, err := workerpool.New[*countJob](1, 1, false, workerpool.WithTimings(), nil)
+	assert.EqualError(t, err, "workerpool: New: nil Option at index 1")
+	_, err = workerpool.New[*countJob](1, 1, false, workerpool.WithTimeSlice(-time.Millisecond))
+	assert.EqualError(t, err, "workerpool: WithTimeSlice: the slice must not be negative, got -1ms")
+	require.NoError(t, g.Wait())
+}
+
+func TestTimings_QuantileOutsideZeroOneIsClamped(t *testing.T) {
+	var tm workerpool.Timings
+	tm.Count, tm.Buckets[3] = 4, 4 // 4 jobs of 4-8 µs
+	assert.Equal(t, tm.Quantile(0), tm.Quantile(-1))
+	assert.Equal(t, tm.Quantile(1), tm.Quantile(7))
+	assert.Equal(t, 8*time.Microsecond, tm.Quantile(1))
+	assert.Zero(t, tm.Quantile(math.NaN()))
 }

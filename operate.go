@@ -17,6 +17,7 @@ import "fmt"
 // waiting for retiring workers. It is safe to call concurrently with every
 // other method.
 func (p *Pool[J]) Resize(workers int) error {
+	p.mustBeMade("Resize")
 	if workers < 1 {
 		return fmt.Errorf("workerpool: Resize: workers must be at least 1, got %d", workers)
 	}
@@ -49,7 +50,8 @@ func (p *Pool[J]) Resize(workers int) error {
 // Pause returns at once. Repeated calls do nothing, and so does a Pause
 // after Close or Stop: [Stats].Paused stays false.
 func (p *Pool[J]) Pause() {
-	p.mu.Lock()
+	p.mustBeMade("Pause")
+	p.lock()
 	defer p.mu.Unlock()
 	if !p.closed {
 		p.paused = true
@@ -61,6 +63,7 @@ func (p *Pool[J]) Pause() {
 // and Stop also end a pause: after Close the waiting jobs run, after Stop
 // they are skipped.
 func (p *Pool[J]) Resume() {
+	p.mustBeMade("Resume")
 	p.lock()
 	defer p.mu.Unlock()
 	if p.paused {

@@ -1,6 +1,9 @@
 package workerpool
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // An Option configures a pool created by [New] or [NewWorkerPool].
 type Option interface {
@@ -13,6 +16,7 @@ type config struct {
 	ctx          context.Context        // nil: no WithContext
 	ctxSet       bool                   // WithContext was given (so a nil ctx is reported)
 	timings      bool                   // WithTimings: measure waits and runs
+	timeSlice    time.Duration          // WithTimeSlice; DefaultTimeSlice unless given
 }
 
 type optionFunc func(*config)

@@ -38,6 +38,7 @@ type Pool[J Job] struct {
 	panicHandler  func(Job, any, []byte) // nil: log to the standard logger
 	parent        context.Context        // the WithContext context, nil without: once it has ended no job starts
 	timings       bool                   // WithTimings: accept and start times are read, wait and run recorded
+	timeSlice     time.Duration          // WithTimeSlice: a worker yields after running jobs this long; 0: never
 	epoch         time.Time              // the clock's origin for the accept and start times
 	ctx           context.Context        // passed to RunContext; ends at Stop or when the work is over
 	cancel        context.CancelFunc     // ends ctx
@@ -46,15 +47,18 @@ type Pool[J Job] struct {
 
 	unwatch func() bool // stops the WithContext watcher; nil without WithContext
 
-	// The intake (intake.go): accepted jobs not yet started, in lanes, one
-	// for the pool's own jobs and one per group, and the queuing calls
-	// blocked for room. Some job waits only while no worker is idle or the
-	// pool is paused; some call is blocked only while waiting == bufferSize.
+	// The intake: accepted jobs not yet started, in lanes, one for the
+	// pool's own jobs and one per group, and the queuing calls blocked for
+	// room. A job that is not benched waits only while no worker is idle or
+	// the pool is paused; some call is blocked only while waiting ==
+	// bufferSize or its lane is benched.
 	own          lane[J]        // the jobs queued on the pool itself
 	turns        ring[J]        // lanes with waiting jobs, the one whose job starts next first
 	admits       ring[J]        // lanes with blocked calls, the one admitted next first
 	waiting      int            // jobs in all lanes: Waiting, <= bufferSize
 	blockedCalls int            // blocked calls in all lanes: Blocked
+	benchedJobs  int            // of waiting, the jobs of benched lanes (groups at their Limit)
+	benchedCalls int            // of blockedCalls, the calls of benched lanes
 	spare        []*producer[J] // producer entries for reuse
 	woken        int            // producers whose job was accepted that have not run since (see starvedLocked)
 	groups       []*Group[J]    // groups not yet done, each at its index
@@ -104,8 +108,11 @@ type Pool[J Job] struct {
 // once a worker has taken the job, and a worker hands a finished job over
 // only when a consumer takes it.
 //
-// New returns an error naming the bad value if workers < 1, bufferSize < 0, or
-// [WithContext] was given a nil context.
+// New returns an error naming the bad value if workers < 1, bufferSize < 0,
+// an option is nil, [WithContext] was given a nil context or
+// [WithTimeSlice] a negative slice. Make every pool with New (or
+// [NewWorkerPool]): the zero Pool is not usable, and its methods panic
+// saying so.
 func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*Pool[J], error) {
 	if workers < 1 {
 		return nil, fmt.Errorf("workerpool: workers must be at least 1, got %d", workers)
@@ -113,12 +120,18 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 	if bufferSize < 0 {
 		return nil, fmt.Errorf("workerpool: bufferSize must not be negative, got %d", bufferSize)
 	}
-	var cfg config
-	for _, opt := range opts {
+	cfg := config{timeSlice: DefaultTimeSlice}
+	for i, opt := range opts {
+		if opt == nil {
+			return nil, fmt.Errorf("workerpool: New: nil Option at index %d", i)
+		}
 		opt.apply(&cfg)
 	}
 	if cfg.ctxSet && cfg.ctx == nil {
 		return nil, errors.New("workerpool: WithContext: nil context")
+	}
+	if cfg.timeSlice < 0 {
+		return nil, fmt.Errorf("workerpool: WithTimeSlice: the slice must not be negative, got %v", cfg.timeSlice)
 	}
 
 	p := &Pool[J]{
@@ -127,12 +140,15 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 		panicHandler:  cfg.panicHandler,
 		parent:        cfg.ctx,
 		timings:       cfg.timings,
+		timeSlice:     cfg.timeSlice,
 		epoch:         time.Now(),
 		finished:      newRingQueue[J](finishedLimit(workers, bufferSize)),
 	}
 	// With the base capacity set, the deque never shrinks below it, so a
 	// pool that cycles within min(bufferSize, maxPrealloc) jobs allocates once.
-	p.own.jobs.SetBaseCap(min(bufferSize, maxPrealloc))
+	p.own.jobs.SetBaseCap(p.laneBaseCap())
+	p.own.weight = 1
+	p.admits.k = 1
 	// Jobs see the parent's values, but their context ends only through
 	// cancel, which Stop calls after skipping the waiting jobs.
 	parent := context.Background()
@@ -143,13 +159,13 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 	p.hasFinished.L = &p.mu
 	p.isIdle.L = &p.mu
 
-	p.mu.Lock()
+	p.lock()
 	defer p.mu.Unlock()
 	if cfg.ctx != nil {
 		// When the parent ends, the watcher stops the pool promptly; until it
 		// has run, stoppedByParentLocked makes sure no job starts.
 		p.unwatch = context.AfterFunc(cfg.ctx, func() {
-			p.mu.Lock()
+			p.lock()
 			defer p.mu.Unlock()
 			p.stopLocked(true)
 		})
@@ -227,7 +243,8 @@ func (p *Pool[J]) TryQueueJob(job J) error {
 // closed or stopped, no job waiting or running, and the finished queue empty,
 // so that it can never produce another finished job.
 func (p *Pool[J]) GetFinished() (job J, done bool) {
-	p.mu.Lock()
+	p.mustBeMade("GetFinished")
+	p.lock()
 	defer p.mu.Unlock()
 	if p.finished.Len() > 0 {
 		return p.popFinishedLocked(), false
@@ -240,6 +257,7 @@ func (p *Pool[J]) GetFinished() (job J, done bool) {
 // zero J and true. Without queueFinished it just blocks until the pool is
 // done: that is how to wait for the end of a closed pool's work.
 func (p *Pool[J]) GetFinishedWait() (job J, done bool) {
+	p.mustBeMade("GetFinishedWait")
 	job, done, _ = p.waitFinished(context.Background())
 	return job, done
 }
@@ -248,6 +266,8 @@ func (p *Pool[J]) GetFinishedWait() (job J, done bool) {
 // if ctx ends first, leaving the finished queue unchanged. If ctx has already
 // ended it returns ctx.Err() at once.
 func (p *Pool[J]) GetFinishedWaitContext(ctx context.Context) (job J, done bool, err error) {
+	p.mustBeMade("GetFinishedWaitContext")
+	mustHaveContext(ctx, "GetFinishedWaitContext")
 	if err := ctx.Err(); err != nil {
 		return job, false, err
 	}
@@ -258,6 +278,7 @@ func (p *Pool[J]) GetFinishedWaitContext(ctx context.Context) (job J, done bool,
 // [Pool.GetFinishedWait] returns them; it ends when the pool is done.
 // Breaking out of the loop early is allowed and leaves the rest queued.
 func (p *Pool[J]) Finished() iter.Seq[J] {
+	p.mustBeMade("Finished")
 	return func(yield func(J) bool) {
 		for {
 			job, done := p.GetFinishedWait()
@@ -280,10 +301,12 @@ func (p *Pool[J]) Finished() iter.Seq[J] {
 // the pool is paused, waiting jobs do not start, so WaitIdle waits for
 // [Pool.Resume] (or Close) too.
 func (p *Pool[J]) WaitIdle(ctx context.Context) error {
+	p.mustBeMade("WaitIdle")
+	mustHaveContext(ctx, "WaitIdle")
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	p.mu.Lock()
+	p.lock()
 	defer p.mu.Unlock()
 	var cw ctxWaker
 	defer cw.stop()
@@ -298,15 +321,9 @@ func (p *Pool[J]) WaitIdle(ctx context.Context) error {
 // Stats returns a snapshot of the pool's queues and counters, taken in one
 // critical section, so its numbers always add up (see [Stats]).
 func (p *Pool[J]) Stats() Stats {
-	p.mu.Lock()
+	p.mustBeMade("Stats")
+	p.lock()
 	defer p.mu.Unlock()
-	groups := p.turns.d.Len()
-	if p.own.inTurns {
-		groups--
-	}
-	if f := p.turns.lone(); f != nil && f.group != nil && f.jobs.Len() == 0 {
-		groups-- // a lone group lane that kept its place (see ring)
-	}
 	return Stats{
 		Workers:   p.live,
 		Queued:    p.c.queued,
@@ -323,9 +340,39 @@ func (p *Pool[J]) Stats() Stats {
 		Paused:    p.paused,
 		Failed:    p.c.failed,
 		Dropped:   p.c.dropped,
-		Groups:    groups,
+		Groups:    len(p.groups),
 		Wait:      p.wait,
 		Run:       p.run,
+	}
+}
+
+// lock takes the pool's mu. With timings it first reads the clock, outside
+// the critical section so that the lock is not held longer for it, into
+// p.now, which the accept, start and completion times of the critical
+// section then use. p.now never goes back, so no wait or run is negative;
+// a reading taken before a wait for the lock can make a wait shorter than
+// that contention read as 0.
+func (p *Pool[J]) lock() {
+	if !p.timings {
+		p.mu.Lock()
+		return
+	}
+	now := time.Since(p.epoch)
+	p.mu.Lock()
+	p.now = max(p.now, now)
+}
+
+// tickLocked reads the clock into p.now inside the critical section, for
+// the rare paths that start jobs after waiting on a Cond.
+func (p *Pool[J]) tickLocked() {
+	p.now = max(p.now, time.Since(p.epoch))
+}
+
+// mustBeMade panics, naming call, if p was not made by [New]: the zero Pool
+// has no workers, so its calls would block for ever or fail deep inside.
+func (p *Pool[J]) mustBeMade(call string) {
+	if p == nil || p.finished == nil {
+		panic("workerpool: Pool." + call + " on a Pool not made by New")
 	}
 }
 
@@ -341,7 +388,7 @@ func (p *Pool[J]) popFinishedLocked() J {
 
 // waitFinished is GetFinishedWait with a context.
 func (p *Pool[J]) waitFinished(ctx context.Context) (job J, done bool, err error) {
-	p.mu.Lock()
+	p.lock()
 	defer p.mu.Unlock()
 	var cw ctxWaker
 	defer cw.stop()

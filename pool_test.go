@@ -1042,7 +1042,8 @@ func TestGoexitJob_WorkerIsReplaced(t *testing.T) {
 		require.Len(t, got, 3, "the jobs after a Goexit still run on a replacement worker")
 		assert.Same(t, after, got[2])
 		assert.EqualValues(t, 1, exits.runs.Load())
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 3, Completed: 3, Retrieved: 3}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 3, Completed: 3, Retrieved: 3, Failed: 2}, p.Stats(),
+			"a Goexit counts Failed")
 	})
 }
 

@@ -24,6 +24,8 @@ type producer[J Job] struct {
 	wake     sync.Cond // L is the pool's mu; signalled when accepted becomes true, or its lane closes
 	job      J         // the job offered; zeroed once accepted
 	accepted bool      // a worker accepted job: it is counted Queued
+
+	prev, next *producer[J] // its neighbours in its lane's blocked calls while it waits there
 }
 
 // queue is QueueJob and QueueJobContext: it accepts job into l or blocks,
@@ -31,12 +33,18 @@ type producer[J Job] struct {
 func (p *Pool[J]) queue(ctx context.Context, l *lane[J], job J) error {
 	nilJob := isNil(job)
 	p.lock()
-	// The common case first, inline: open, no idle worker to hand the job
-	// to, room in the intake. The rest is acceptLocked's order, unchanged.
-	if !nilJob && !p.closed && !l.closed && p.parent == nil && (len(p.idle) == 0 || p.paused) && p.waiting < p.bufferSize {
+	// The common case first, inline: open, no context to check, no idle
+	// worker to hand the job to, room in the intake. The rest is
+	// refuseLocked's and acceptLocked's order, unchanged.
+	if !nilJob && !p.closed && !l.closed && p.parent == nil && (l.group == nil || l.group.unwatch == nil) &&
+		(len(p.idle) == 0 || p.paused) && p.waiting < p.bufferSize {
 		p.pushLocked(job, l)
 		p.mu.Unlock()
 		return nil
+	}
+	if p.finished == nil {
+		p.mu.Unlock()
+		p.mustBeMade("QueueJob")
 	}
 	err := p.refuseLocked(l, nilJob)
 	if err == nil && !p.acceptLocked(l, job) {
@@ -52,9 +60,11 @@ func (p *Pool[J]) queue(ctx context.Context, l *lane[J], job J) error {
 
 // queueContext is QueueJobContext: an already-ended ctx refuses at once.
 func (p *Pool[J]) queueContext(ctx context.Context, l *lane[J], job J) error {
+	mustHaveContext(ctx, "QueueJobContext")
+	p.mustBeMade("QueueJobContext")
 	if err := ctx.Err(); err != nil {
 		if !isNil(job) {
-			p.mu.Lock()
+			p.lock()
 			p.countRejectedLocked(l, 1)
 			p.mu.Unlock()
 		}
@@ -65,6 +75,7 @@ func (p *Pool[J]) queueContext(ctx context.Context, l *lane[J], job J) error {
 
 // tryQueue is TryQueueJob: it accepts job into l, or refuses it without blocking.
 func (p *Pool[J]) tryQueue(l *lane[J], job J) error {
+	p.mustBeMade("TryQueueJob")
 	nilJob := isNil(job)
 	p.lock()
 	err := p.refuseLocked(l, nilJob)
@@ -82,6 +93,8 @@ func (p *Pool[J]) tryQueue(l *lane[J], job J) error {
 // non-nil job not accepted after an error other than ErrNilJob counts as
 // Rejected.
 func (p *Pool[J]) queueJobs(ctx context.Context, l *lane[J], jobs []J) (int, error) {
+	mustHaveContext(ctx, "QueueJobsContext")
+	p.mustBeMade("QueueJobs")
 	p.lock()
 	defer p.mu.Unlock()
 	var pr *producer[J] // this call's blocked entry, once it had to wait
@@ -117,30 +130,37 @@ func (p *Pool[J]) queueJobs(ctx context.Context, l *lane[J], jobs []J) (int, err
 }
 
 // refuseLocked returns the error a queuing call into l gets before room is
-// looked at, in the documented order: [ErrClosed] (also once the
-// [WithContext] context has ended, which stops the pool now, or once l's
-// group is closed), then [ErrNilJob]. A non-nil job refused with ErrClosed
-// counts as Rejected.
+// looked at, in the documented order: [ErrClosed] if the pool is closed
+// (also once the [WithContext] context has ended, which stops the pool
+// now), the group's closing error ([ErrGroupClosed], see closeLocked) if
+// l's group is closed (also once its context has ended, which stops it
+// now), then [ErrNilJob]. A non-nil job refused for being closed counts as
+// Rejected.
 func (p *Pool[J]) refuseLocked(l *lane[J], nilJob bool) error {
-	if p.closed || l.closed || p.parent != nil && p.stoppedByParentLocked() {
-		if !nilJob {
-			p.countRejectedLocked(l, 1)
-		}
-		return ErrClosed
-	}
-	if nilJob {
+	var err error
+	switch {
+	case p.closed || p.parent != nil && p.stoppedByParentLocked():
+		err = ErrClosed
+	case l.closed || l.group != nil && l.group.endedLocked():
+		err = l.group.closeErr
+	case nilJob:
 		return ErrNilJob
+	default:
+		return nil
 	}
-	return nil
+	if !nilJob {
+		p.countRejectedLocked(l, 1)
+	}
+	return err
 }
 
 // acceptLocked accepts job into l, counting it Queued, if a worker is idle
 // and the pool is not paused (the job is handed to the worker and counts as
 // Running at once) or the intake has room. It reports false, changing
-// nothing, if neither. An idle worker means no job is waiting, so the
-// handoff jumps no turn.
+// nothing, if neither. An idle worker means no job is waiting but benched
+// ones, so the handoff jumps no turn; a benched lane's job waits.
 func (p *Pool[J]) acceptLocked(l *lane[J], job J) bool {
-	if len(p.idle) > 0 && !p.paused {
+	if len(p.idle) > 0 && !p.paused && !l.benched {
 		p.countQueuedLocked(l)
 		p.countRunningLocked(l)
 		p.assignLocked(job, l)
@@ -154,8 +174,8 @@ func (p *Pool[J]) acceptLocked(l *lane[J], job J) bool {
 }
 
 // waitAcceptedLocked offers job as blocked producer pr of lane l and waits,
-// releasing mu, until a worker accepts it (nil), the pool or l closes
-// ([ErrClosed]) or ctx ends (ctx.Err(), with the offer withdrawn). A job not
+// releasing mu, until a worker accepts it (nil), the pool closes
+// ([ErrClosed]) or l's group does (its closing error) or ctx ends (ctx.Err(), with the offer withdrawn). A job not
 // accepted counts as Rejected.
 func (p *Pool[J]) waitAcceptedLocked(ctx context.Context, cw *ctxWaker, l *lane[J], pr *producer[J], job J) error {
 	pr.job, pr.accepted = job, false
@@ -163,7 +183,10 @@ func (p *Pool[J]) waitAcceptedLocked(ctx context.Context, cw *ctxWaker, l *lane[
 	for !pr.accepted {
 		if p.closed || l.closed { // the closer took pr off l.blocked
 			p.countRejectedLocked(l, 1)
-			return ErrClosed
+			if p.closed {
+				return ErrClosed
+			}
+			return l.group.closeErr
 		}
 		if err := cw.wait(ctx, &pr.wake); err != nil {
 			p.withdrawLocked(l, pr)
@@ -224,4 +247,12 @@ func isNil[J Job](job J) bool {
 		return rv.IsNil()
 	}
 	return false
+}
+
+// mustHaveContext panics, naming call, if ctx is nil, as
+// [context.WithCancel] does.
+func mustHaveContext(ctx context.Context, call string) {
+	if ctx == nil {
+		panic("workerpool: " + call + ": nil context")
+	}
 }

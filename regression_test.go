@@ -2,9 +2,13 @@ package workerpool_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -150,4 +154,324 @@ func TestWithContext_StopReleasesTheKeptJobs(t *testing.T) {
 		assert.EqualValues(t, 1, p.Stats().Skipped)
 		close(long.release)
 	})
+}
+
+// A group made with KeepFinished whose caller returns without draining
+// Finished (Wait reported an error) kept its finished jobs counted Finished
+// for ever; Stop now releases them, counted Dropped.
+func TestRegression_GroupStopReleasesKeptJobs(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool[*gJob](t, 1, 4, false)
+		ctx, cancel := context.WithCancel(context.Background())
+		g := p.NewGroup(ctx, workerpool.KeepFinished())
+		blocker := blocking("blocker")
+		_, err := g.QueueJobs(&gJob{name: "quick0"}, blocker, &gJob{name: "quick1"})
+		require.NoError(t, err)
+		synctest.Wait() // quick0 ran, blocker runs, quick1 waits
+		cancel()
+		close(blocker.release)
+		require.ErrorIs(t, g.Wait(), workerpool.ErrStopped)
+		g.Stop() // the deferred Stop of the request pattern
+		assert.Equal(t, workerpool.GroupStats{Queued: 3, Completed: 2, Skipped: 1, Dropped: 2, Closed: true}, g.Stats())
+		require.NoError(t, p.Close())
+		_, done := p.GetFinishedWait()
+		require.True(t, done)
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 3, Completed: 2, Skipped: 1, Dropped: 2}, p.Stats())
+		for range g.Finished() {
+			t.Error("a stopped group yields nothing more")
+		}
+	})
+}
+
+// A group that is done and unreachable releases its kept jobs too.
+func TestRegression_UnreachableGroupReleasesKeptJobs(t *testing.T) {
+	p := newPool[*gJob](t, 1, 4, false)
+	defer p.Close()
+	func() {
+		g := p.NewGroup(context.Background(), workerpool.KeepFinished())
+		_, err := g.QueueJobs(&gJob{}, &gJob{})
+		require.NoError(t, err)
+		require.NoError(t, g.Wait())
+	}()
+	require.Equal(t, 2, p.Stats().Finished)
+	deadline := time.Now().Add(20 * time.Second)
+	for p.Stats().Finished > 0 && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	s := p.Stats()
+	assert.Equal(t, 0, s.Finished, "the cleanup released the kept jobs")
+	assert.EqualValues(t, 2, s.Dropped)
+	assert.Zero(t, s.Groups)
+}
+
+// A group's context end stopped it through context.AfterFunc, a moment
+// later: a worker freed in that moment started the group's next job.
+func TestRegression_NoGroupJobStartsAfterItsContextEnded(t *testing.T) {
+	for range 200 {
+		p := newPool[*gJob](t, 1, 4, false)
+		ctx, cancel := context.WithCancelCause(context.Background())
+		g := p.NewGroup(ctx)
+		blocker, next := blocking("blocker"), &gJob{name: "next"}
+		_, err := g.QueueJobs(blocker, next)
+		require.NoError(t, err)
+		for p.Stats().Running == 0 {
+			runtime.Gosched()
+		}
+		cancel(errRequestGone)
+		close(blocker.release)
+		err = g.Wait()
+		require.ErrorIs(t, err, workerpool.ErrStopped)
+		require.ErrorIs(t, err, errRequestGone)
+		require.Zero(t, next.runs.Load(), "a job started after its group's context ended")
+		assert.Equal(t, workerpool.GroupStats{Queued: 2, Completed: 1, Skipped: 1, Dropped: 1, Closed: true}, g.Stats())
+		require.NoError(t, p.Close())
+	}
+}
+
+var errRequestGone = errors.New("request gone")
+
+// Queuing on a closed group returned ErrClosed, as if the pool were closed.
+func TestRegression_ClosedGroupRefusesWithErrGroupClosed(t *testing.T) {
+	tests := []struct {
+		name  string
+		close func(g *workerpool.Group[*gJob], cancel context.CancelCauseFunc)
+		cause error // also matched, if not nil
+	}{
+		{"Close", func(g *workerpool.Group[*gJob], _ context.CancelCauseFunc) { g.Close() }, nil},
+		{"Wait", func(g *workerpool.Group[*gJob], _ context.CancelCauseFunc) { _ = g.Wait() }, nil},
+		{"Stop", func(g *workerpool.Group[*gJob], _ context.CancelCauseFunc) { g.Stop() }, nil},
+		{"context end", func(_ *workerpool.Group[*gJob], cancel context.CancelCauseFunc) { cancel(errRequestGone) }, errRequestGone},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPool[*gJob](t, 1, 1, false)
+			ctx, cancel := context.WithCancelCause(context.Background())
+			defer cancel(nil)
+			g := p.NewGroup(ctx)
+			tt.close(g, cancel)
+			calls := map[string]error{
+				"QueueJob":        g.QueueJob(&gJob{}),
+				"TryQueueJob":     g.TryQueueJob(&gJob{}),
+				"QueueJobContext": g.QueueJobContext(context.Background(), &gJob{}),
+			}
+			_, calls["QueueJobs"] = g.QueueJobs(&gJob{})
+			_, calls["QueueJobsContext"] = g.QueueJobsContext(context.Background(), &gJob{})
+			for call, err := range calls {
+				assert.ErrorIs(t, err, workerpool.ErrGroupClosed, call)
+				assert.NotErrorIs(t, err, workerpool.ErrClosed, call)
+				if tt.cause != nil {
+					assert.ErrorIs(t, err, tt.cause, call)
+				}
+			}
+			assert.EqualValues(t, 5, g.Stats().Rejected)
+			require.NoError(t, p.Close())
+			assert.ErrorIs(t, g.QueueJob(&gJob{}), workerpool.ErrClosed, "a closed pool still says ErrClosed")
+		})
+	}
+}
+
+// sleepJob sleeps for d in Run (in a synctest bubble: fake time).
+type sleepJob struct{ d time.Duration }
+
+func (j *sleepJob) Run() { time.Sleep(j.d) }
+
+// Timings read a clock that only some lock sites refreshed: a job that
+// waited 10 s behind a held worker was recorded as waiting 0. Every path a
+// job can take is measured here, in fake time, by its durations.
+func TestRegression_TimingsOnEveryPath(t *testing.T) {
+	tests := []struct {
+		name       string
+		buf        int
+		queueFin   bool
+		run        func(t *testing.T, p *workerpool.Pool[*sleepJob])
+		wait, runs time.Duration // Wait.Sum, Run.Sum
+	}{
+		{"handed to an idle worker", 1, false, func(t *testing.T, p *workerpool.Pool[*sleepJob]) {
+			require.NoError(t, p.QueueJob(&sleepJob{time.Second}))
+		}, 0, time.Second},
+		{"waiting behind a running job", 1, false, func(t *testing.T, p *workerpool.Pool[*sleepJob]) {
+			_, err := p.QueueJobs(&sleepJob{2 * time.Second}, &sleepJob{time.Second})
+			require.NoError(t, err)
+		}, 2 * time.Second, 3 * time.Second},
+		{"blocked caller accepted by the worker", 0, false, func(t *testing.T, p *workerpool.Pool[*sleepJob]) {
+			_, err := p.QueueJobs(&sleepJob{3 * time.Second}, &sleepJob{time.Second})
+			require.NoError(t, err)
+		}, 0, 4 * time.Second},
+		{"waiting behind a held worker", 1, true, func(t *testing.T, p *workerpool.Pool[*sleepJob]) {
+			_, err := p.QueueJobs(&sleepJob{}, &sleepJob{}, &sleepJob{time.Second})
+			require.NoError(t, err)
+			synctest.Wait() // the worker holds the second job: the finished queue is full
+			require.Equal(t, 1, p.Stats().Held)
+			time.Sleep(10 * time.Second)
+			_, _ = p.GetFinished() // releases the worker
+		}, 10 * time.Second, time.Second},
+		{"waiting through a pause", 1, false, func(t *testing.T, p *workerpool.Pool[*sleepJob]) {
+			p.Pause()
+			require.NoError(t, p.QueueJob(&sleepJob{time.Second}))
+			time.Sleep(5 * time.Second)
+			p.Resume()
+		}, 5 * time.Second, time.Second},
+		{"in a group", 1, false, func(t *testing.T, p *workerpool.Pool[*sleepJob]) {
+			g := p.NewGroup(context.Background())
+			_, err := g.QueueJobs(&sleepJob{2 * time.Second}, &sleepJob{time.Second})
+			require.NoError(t, err)
+			require.NoError(t, g.Wait())
+		}, 2 * time.Second, 3 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := newPool[*sleepJob](t, 1, tt.buf, tt.queueFin, workerpool.WithTimings())
+				tt.run(t, p)
+				require.NoError(t, p.Close())
+				drain(p)
+				s := p.Stats()
+				assert.Equal(t, tt.wait, s.Wait.Sum, "waited")
+				assert.Equal(t, tt.runs, s.Run.Sum, "ran")
+				assert.Equal(t, s.Completed, s.Wait.Count)
+			})
+		})
+	}
+}
+
+// Stats.Groups counted groups with jobs waiting; it counts groups not yet
+// done.
+func TestRegression_GroupsCountsGroupsNotYetDone(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool[*gJob](t, 1, 4, false)
+		idle := p.NewGroup(context.Background())
+		busy := p.NewGroup(context.Background())
+		blocker := blocking("blocker")
+		require.NoError(t, busy.QueueJob(blocker))
+		synctest.Wait()
+		assert.Equal(t, 2, p.Stats().Groups, "a group without waiting jobs is in flight too")
+		idle.Close()
+		assert.Equal(t, 1, p.Stats().Groups, "a closed group with nothing left is done")
+		busy.Close()
+		assert.Equal(t, 1, p.Stats().Groups, "a closed group with a job running is not done")
+		close(blocker.release)
+		require.NoError(t, busy.Wait())
+		assert.Equal(t, 0, p.Stats().Groups)
+		require.NoError(t, p.Close())
+	})
+}
+
+// With StopOnError, the group stopped only once the failure was recorded,
+// after the panic handler returned: another worker started the group's
+// next job meanwhile.
+func TestRegression_StopOnErrorStopsBeforeThePanicHandler(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		handlerIn, handlerOut := make(chan struct{}), make(chan struct{})
+		p := newPool[*gJob](t, 2, 4, false, workerpool.WithPanicHandler(func(workerpool.Job, any, []byte) {
+			close(handlerIn)
+			<-handlerOut // a slow handler
+		}))
+		g := p.NewGroup(context.Background(), workerpool.StopOnError())
+		failing := &gJob{name: "failing", release: make(chan struct{}), panicValue: "boom"}
+		other := blocking("other")
+		after := &gJob{name: "after"}
+		_, err := g.QueueJobs(failing, other, after)
+		require.NoError(t, err)
+		synctest.Wait() // failing and other run, after waits
+		close(failing.release)
+		<-handlerIn
+		close(other.release) // its worker is free while the handler runs
+		synctest.Wait()
+		assert.Zero(t, after.runs.Load(), "no job of the group starts once the panic is known")
+		close(handlerOut)
+		var pe *workerpool.PanicError
+		require.ErrorAs(t, g.Wait(), &pe)
+		assert.Equal(t, "boom", pe.Value)
+		assert.Equal(t, workerpool.GroupStats{Queued: 3, Completed: 2, Skipped: 1, Failed: 1, Panicked: 1, Dropped: 2, Closed: true}, g.Stats())
+		require.NoError(t, p.Close())
+	})
+}
+
+// slowErrJob fails with err, taking its time to say so.
+type slowErrJob struct {
+	errIn, errOut chan struct{}
+	runs          atomic.Int32
+}
+
+func (j *slowErrJob) Run() { j.runs.Add(1) }
+
+func (j *slowErrJob) Err() error {
+	if j.errIn == nil {
+		return nil
+	}
+	close(j.errIn)
+	<-j.errOut
+	return errRequestGone
+}
+
+func TestRegression_StopOnErrorStopsWhenErrReturns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool[workerpool.Job](t, 1, 4, false)
+		g := p.NewGroup(context.Background(), workerpool.StopOnError())
+		failing := &slowErrJob{errIn: make(chan struct{}), errOut: make(chan struct{})}
+		after := &slowErrJob{}
+		_, err := g.QueueJobs(failing, after)
+		require.NoError(t, err)
+		<-failing.errIn
+		close(failing.errOut)
+		require.ErrorIs(t, g.Wait(), errRequestGone)
+		assert.Zero(t, after.runs.Load())
+		require.NoError(t, p.Close())
+	})
+}
+
+// goexitJob2 calls runtime.Goexit, as t.FailNow in a job does.
+type goexitJob2 struct{}
+
+func (goexitJob2) Run() { runtime.Goexit() }
+
+// A job that called runtime.Goexit counted as a success.
+func TestRegression_GoexitIsAFailure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool[workerpool.Job](t, 1, 4, false)
+		g := p.NewGroup(context.Background(), workerpool.StopOnError())
+		after := &countJob{}
+		_, err := g.QueueJobs(goexitJob2{}, after)
+		require.NoError(t, err)
+		require.ErrorIs(t, g.Wait(), workerpool.ErrGoexit)
+		assert.Zero(t, after.runs.Load(), "StopOnError stopped the group")
+		assert.Equal(t, workerpool.GroupStats{Queued: 2, Completed: 1, Failed: 1, Skipped: 1, Dropped: 1, Closed: true}, g.Stats())
+		require.NoError(t, p.Close())
+		assert.EqualValues(t, 1, p.Stats().Failed)
+	})
+}
+
+// A burst grew the intake's ring for good: 2 M jobs left +32 MiB held after
+// they drained, even after Close.
+func TestRegression_IntakeGivesBackABurstsMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("queues 2 M jobs")
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	p := newPool[workerpool.JobFunc](t, 2, 1<<30, false)
+	job := workerpool.JobFunc(func() {})
+	before := heap()
+	p.Pause()
+	for range 2_000_000 {
+		require.NoError(t, p.TryQueueJob(job))
+	}
+	during := heap()
+	p.Resume()
+	require.NoError(t, p.WaitIdle(context.Background()))
+	for range 10 { // steady cycling afterwards, within the base capacity
+		_, err := p.QueueJobs(job, job, job, job)
+		require.NoError(t, err)
+		require.NoError(t, p.WaitIdle(context.Background()))
+	}
+	after := heap()
+	t.Logf("heap: before %d KiB, with 2 M jobs waiting %d KiB, drained %d KiB", before>>10, during>>10, after>>10)
+	require.Greater(t, during, before+8<<20, "the burst itself takes memory")
+	assert.Less(t, after, before+4<<20, "drained, the intake gives it back")
+	require.NoError(t, p.Close())
 }

@@ -16,7 +16,8 @@ import (
 // goroutine exits once the last job has run, even if nobody retrieves the
 // finished jobs. Repeated calls, and Close after Stop, do nothing and return nil.
 func (p *Pool[J]) Close() error {
-	p.mu.Lock()
+	p.mustBeMade("Close")
+	p.lock()
 	defer p.mu.Unlock()
 	p.closeLocked()
 	return nil
@@ -35,7 +36,8 @@ func (p *Pool[J]) Close() error {
 // returned. A running job that neither returns nor watches its RunContext
 // context cannot be stopped: the pool is done only when it returns.
 func (p *Pool[J]) Stop() error {
-	p.mu.Lock()
+	p.mustBeMade("Stop")
+	p.lock()
 	defer p.mu.Unlock()
 	p.stopLocked(false)
 	return nil
@@ -49,7 +51,8 @@ func (p *Pool[J]) Stop() error {
 // calls that were blocked were never accepted: those calls get [ErrClosed]
 // and keep their jobs.
 func (p *Pool[J]) StopAndCollect() []J {
-	p.mu.Lock()
+	p.mustBeMade("StopAndCollect")
+	p.lock()
 	defer p.mu.Unlock()
 	p.stopLocked(true)
 	es := p.unstarted
@@ -106,14 +109,12 @@ func (p *Pool[J]) closeLocked() {
 		for len(p.idle) > 0 {
 			p.popIdleLocked().wake.Signal() // it runs what is waiting, or exits
 		}
-		for p.admits.d.Len() > 0 {
-			p.rejectBlockedLocked(p.admits.d.Front())
-		}
+		p.rejectBlockedLocked(&p.own)
 		for p.holders.Len() > 0 {
 			p.releaseLocked(p.holders.PopFront())
 		}
-		for i := len(p.groups) - 1; i >= 0; i-- {
-			p.groups[i].closeLocked()
+		for i := len(p.groups) - 1; i >= 0; i-- { // a group that ends leaves p.groups, swapped with the last
+			p.groups[i].closeLocked(ErrGroupClosed) // its blocked calls see p.closed: ErrClosed
 		}
 	}
 	p.settleLocked()
@@ -133,6 +134,7 @@ func (p *Pool[J]) settleLocked() {
 // endLocked runs once no job will ever run again (closed, idle): consumers
 // waiting for the end are woken and the pool's context is released.
 func (p *Pool[J]) endLocked() {
+	p.shrinkLocked(&p.own) // nothing will wait there again
 	p.hasFinished.Broadcast()
 	p.cancel()
 	if p.unwatch != nil {

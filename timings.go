@@ -63,11 +63,12 @@ func bucketOf(d time.Duration) int {
 // of the jobs fell, interpolated linearly inside its bucket. It is exact to
 // within a factor of 2 (the bucket's width); it returns 0 if no job was
 // measured, and TimingBounds[NumTimingBuckets-2] for jobs in the overflow
-// bucket.
+// bucket. A q below 0 is taken as 0 and above 1 as 1; a NaN q returns 0.
 func (t Timings) Quantile(q float64) time.Duration {
-	if t.Count == 0 {
+	if t.Count == 0 || math.IsNaN(q) {
 		return 0
 	}
+	q = min(max(q, 0), 1)
 	rank := q * float64(t.Count)
 	var below uint64
 	for i, n := range t.Buckets {
@@ -96,26 +97,4 @@ func (t Timings) attr(name string) slog.Attr {
 		slog.Duration("sum", t.Sum),
 		slog.Duration("p50", t.Quantile(0.5)),
 		slog.Duration("p99", t.Quantile(0.99)))
-}
-
-// lock takes the pool's mu. With timings it first reads the clock, outside
-// the critical section so that the lock is not held longer for it, into
-// p.now, which the accept, start and completion times of the critical
-// section then use. p.now never goes back, so no wait or run is negative;
-// a reading taken before a wait for the lock can make a wait shorter than
-// that contention read as 0.
-func (p *Pool[J]) lock() {
-	if !p.timings {
-		p.mu.Lock()
-		return
-	}
-	now := time.Since(p.epoch)
-	p.mu.Lock()
-	p.now = max(p.now, now)
-}
-
-// tickLocked reads the clock into p.now inside the critical section, for
-// the rare paths that start jobs after waiting on a Cond.
-func (p *Pool[J]) tickLocked() {
-	p.now = max(p.now, time.Since(p.epoch))
 }

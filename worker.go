@@ -26,6 +26,7 @@ type worker[J Job] struct {
 
 	// Owned by the worker goroutine (and the replacement it starts after a
 	// runtime.Goexit); never touched by others.
+	slice     slice  // how long it has run jobs since it last parked or yielded
 	running   bool   // job's Run was called and has not returned
 	returned  bool   // job's Run returned (or panicked, or called Goexit): completeLocked is due
 	panicked  bool   // job panicked; the panic handler has run
@@ -66,16 +67,31 @@ func (p *Pool[J]) work(w *worker[J]) {
 	exited := false
 	defer func() {
 		if !exited { // runtime.Goexit: runJobs never came back
+			w.err = ErrGoexit
+			p.failEarly(w)
 			w.returned, w.recovered, w.stack = true, nil, nil
 			go p.work(w) // the replacement completes w.job first
 		}
 	}()
 	for p.runJobs(w) { // a job panicked and runJobs recovered it
-		p.handlePanic(w.job, w.recovered, w.stack)
 		w.err = &PanicError{Value: w.recovered, Stack: w.stack}
+		p.failEarly(w) // before the handler, which may take long
+		p.handlePanic(w.job, w.recovered, w.stack)
 		w.returned, w.panicked, w.recovered, w.stack = true, true, nil, nil
 	}
 	exited = true
+}
+
+// failEarly records w.err, the failure of w's job known before the job can
+// be completed (a panic, a Goexit), in its group at once, so that
+// [StopOnError] stops the group before the panic handler runs.
+func (p *Pool[J]) failEarly(w *worker[J]) {
+	if w.lane.group == nil {
+		return
+	}
+	p.lock()
+	defer p.mu.Unlock()
+	w.lane.group.failLocked(w.err)
 }
 
 // runJobs is the worker loop: it runs jobs until the pool has no more for w,
@@ -97,28 +113,26 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 		if w.returned {
 			p.completeLocked(w)
 			for w.holding {
-				w.wake.Wait() // parked in holders: a retrieval, Close or Stop releases w
+				p.waitLocked(&w.wake) // parked in holders: a retrieval, Close or Stop releases w
 			}
 		}
 		switch p.nextLocked(w) {
 		case stepPark:
-			w.wake.Wait() // parked in idle: a job handed over, a shrink, Close or Stop wakes w
-			if p.timings && !w.assigned {
-				p.tickLocked() // it may take a waiting job itself (after Close)
-			}
+			p.waitLocked(&w.wake) // parked in idle: a job handed over, a shrink, Close or Stop wakes w
+			w.slice.restart()
 			continue
 		case stepExit:
 			p.mu.Unlock()
 			return false
 		}
-		yield := p.starvedLocked()
+		starved := p.starvedLocked()
 		p.mu.Unlock()
-		if yield {
-			runtime.Gosched()
+		if starved || w.slice.used(p.timeSlice) {
+			runtime.Gosched() // let others run: outside the lock, between jobs
+			w.slice.restart()
 		}
 		w.running = true
-		p.runJob(w)
-		w.err = jobErr(w.job) // a panic in Err counts as the job's
+		w.err = p.runJob(w) // a panic in Err counts as the job's
 		w.running, w.returned = false, true
 		p.lock()
 	}
@@ -150,7 +164,7 @@ func (p *Pool[J]) nextLocked(w *worker[J]) step {
 	case p.live > p.size:
 		p.live-- // retire: a shrink is waiting for a busy worker to come free
 		return stepExit
-	case p.startableLocked() && !p.stoppedByParentLocked():
+	case p.startableLocked():
 		p.takeLocked(w)
 		return stepRun
 	case p.closed:
@@ -169,13 +183,6 @@ func (p *Pool[J]) nextLocked(w *worker[J]) step {
 // before the producers come back with more jobs.
 func (p *Pool[J]) starvedLocked() bool {
 	return p.woken > 0 && p.bufferSize >= 4 && p.waiting <= p.bufferSize/4
-}
-
-// startableLocked reports whether a worker may start a job now: one is
-// waiting (in the intake or, with bufferSize 0, from a blocked producer) and
-// the pool is not paused.
-func (p *Pool[J]) startableLocked() bool {
-	return (p.waiting > 0 || p.blockedCalls > 0) && !p.paused
 }
 
 // assignLocked hands job of lane l, just accepted and counted Running, to
@@ -203,9 +210,10 @@ func (p *Pool[J]) popIdleLocked() *worker[J] {
 }
 
 // dispatchLocked hands waiting jobs to idle workers, as many as both allow:
-// after Resume, and after Resize added workers.
+// after Resume, after Resize added workers, and when a group at its limit
+// can start jobs again.
 func (p *Pool[J]) dispatchLocked() {
-	for len(p.idle) > 0 && p.startableLocked() && !p.stoppedByParentLocked() {
+	for len(p.idle) > 0 && p.startableLocked() {
 		w := p.popIdleLocked()
 		p.takeLocked(w)
 		w.assigned = true
@@ -213,18 +221,24 @@ func (p *Pool[J]) dispatchLocked() {
 	}
 }
 
-// runJob calls w's job's RunContext if it is a [ContextJob], with its
-// group's context or else the pool's, and its Run otherwise.
-func (p *Pool[J]) runJob(w *worker[J]) {
-	if cj, ok := any(w.job).(ContextJob); ok {
-		ctx := p.ctx
-		if g := w.lane.group; g != nil {
-			ctx = g.ctx
-		}
-		cj.RunContext(ctx)
-		return
+// runJob runs w's job and returns its failure: a [Task] is called with its
+// group's context or else the pool's, and returns it; a [ContextJob]'s
+// RunContext is called with that context, and a plain job's Run; then an
+// [ErrorJob]'s Err() tells.
+func (p *Pool[J]) runJob(w *worker[J]) error {
+	ctx := p.ctx
+	if g := w.lane.group; g != nil {
+		ctx = g.ctx
 	}
-	w.job.Run()
+	switch job := any(w.job).(type) {
+	case Task:
+		return job(ctx)
+	case ContextJob:
+		job.RunContext(ctx)
+	default:
+		w.job.Run()
+	}
+	return jobErr(w.job)
 }
 
 // completeLocked counts w's job, whose Run returned, as Completed (and
@@ -281,4 +295,14 @@ func (p *Pool[J]) handlePanic(job J, recovered any, stack []byte) {
 		}
 	}()
 	p.panicHandler(job, recovered, stack)
+}
+
+// waitLocked parks the calling worker on c, whose L is the pool's mu, until
+// it is signalled. With timings it then reads the clock, as lock does, so
+// that what the worker records next is measured from now.
+func (p *Pool[J]) waitLocked(c *sync.Cond) {
+	c.Wait()
+	if p.timings {
+		p.tickLocked()
+	}
 }

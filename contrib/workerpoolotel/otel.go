@@ -40,9 +40,9 @@ var (
 		{"workerpool.jobs.retrieved", "Finished jobs handed out to callers.", func(s workerpool.Stats) int64 { return int64(s.Retrieved) }},
 		{"workerpool.jobs.skipped", "Accepted jobs dropped unstarted by a stop.", func(s workerpool.Stats) int64 { return int64(s.Skipped) }},
 		{"workerpool.jobs.panicked", "Completed jobs whose Run panicked.", func(s workerpool.Stats) int64 { return int64(s.Panicked) }},
-		{"workerpool.jobs.rejected", "Jobs turned away with ErrQueueFull, ErrClosed or a context error.", func(s workerpool.Stats) int64 { return int64(s.Rejected) }},
-		{"workerpool.jobs.failed", "Completed jobs that panicked, or whose Err() was non-nil.", func(s workerpool.Stats) int64 { return int64(s.Failed) }},
-		{"workerpool.jobs.dropped", "Completed jobs not kept for retrieval.", func(s workerpool.Stats) int64 { return int64(s.Dropped) }},
+		{"workerpool.jobs.rejected", "Jobs turned away: queue full, pool or group closed, or the caller's context ended (a client that left).", func(s workerpool.Stats) int64 { return int64(s.Rejected) }},
+		{"workerpool.jobs.failed", "Completed jobs that failed: panicked, called runtime.Goexit, or returned an error.", func(s workerpool.Stats) int64 { return int64(s.Failed) }},
+		{"workerpool.jobs.dropped", "Completed jobs not kept for retrieval: the normal fate of a job nobody collects.", func(s workerpool.Stats) int64 { return int64(s.Dropped) }},
 	}
 	gauges = []instrument{
 		{"workerpool.jobs.waiting", "Jobs accepted and not yet started.", func(s workerpool.Stats) int64 { return int64(s.Waiting) }},
@@ -51,7 +51,7 @@ var (
 		{"workerpool.workers", "The size set by New or Resize, plus retiring workers until their job returns.", func(s workerpool.Stats) int64 { return int64(s.Workers) }},
 		{"workerpool.calls.blocked", "Queuing calls waiting for room in the intake queue.", func(s workerpool.Stats) int64 { return int64(s.Blocked) }},
 		{"workerpool.workers.held", "Workers holding a finished job because the finished queue is full.", func(s workerpool.Stats) int64 { return int64(s.Held) }},
-		{"workerpool.groups", "Groups with jobs waiting, taking turns for the workers.", func(s workerpool.Stats) int64 { return int64(s.Groups) }},
+		{"workerpool.groups", "Groups not yet done: made, and not closed with nothing waiting or running.", func(s workerpool.Stats) int64 { return int64(s.Groups) }},
 		{"workerpool.paused", "1 while Pause is in effect, else 0.", func(s workerpool.Stats) int64 {
 			if s.Paused {
 				return 1

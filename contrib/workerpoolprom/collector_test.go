@@ -30,7 +30,7 @@ func TestCollector_KnownState(t *testing.T) {
 # HELP workerpool_blocked_calls Queuing calls waiting for room in the intake queue.
 # TYPE workerpool_blocked_calls gauge
 workerpool_blocked_calls{pool="resize"} 0
-# HELP workerpool_groups Groups with jobs waiting, taking turns for the workers.
+# HELP workerpool_groups Groups not yet done: made, and not closed with nothing waiting or running.
 # TYPE workerpool_groups gauge
 workerpool_groups{pool="resize"} 1
 # HELP workerpool_held_workers Workers holding a finished job because the finished queue is full.
@@ -39,10 +39,10 @@ workerpool_held_workers{pool="resize"} 0
 # HELP workerpool_jobs_completed_total Jobs whose Run returned, panicked ones included.
 # TYPE workerpool_jobs_completed_total counter
 workerpool_jobs_completed_total{pool="resize"} 2
-# HELP workerpool_jobs_dropped_total Completed jobs not kept for retrieval.
+# HELP workerpool_jobs_dropped_total Completed jobs not kept for retrieval: the normal fate of a job nobody collects.
 # TYPE workerpool_jobs_dropped_total counter
 workerpool_jobs_dropped_total{pool="resize"} 1
-# HELP workerpool_jobs_failed_total Completed jobs that panicked, or whose Err() was non-nil.
+# HELP workerpool_jobs_failed_total Completed jobs that failed: panicked, called runtime.Goexit, or returned an error.
 # TYPE workerpool_jobs_failed_total counter
 workerpool_jobs_failed_total{pool="resize"} 1
 # HELP workerpool_jobs_finished Jobs whose Run returned, held for retrieval.
@@ -54,7 +54,7 @@ workerpool_jobs_panicked_total{pool="resize"} 0
 # HELP workerpool_jobs_queued_total Jobs accepted since the pool was created.
 # TYPE workerpool_jobs_queued_total counter
 workerpool_jobs_queued_total{pool="resize"} 4
-# HELP workerpool_jobs_rejected_total Jobs turned away with ErrQueueFull, ErrClosed or a context error.
+# HELP workerpool_jobs_rejected_total Jobs turned away: queue full, pool or group closed, or the caller's context ended (a client that left).
 # TYPE workerpool_jobs_rejected_total counter
 workerpool_jobs_rejected_total{pool="resize"} 1
 # HELP workerpool_jobs_retrieved_total Finished jobs handed out to callers.

@@ -25,9 +25,17 @@ var (
 const checkTimeout = 20 * time.Second
 
 // randomConfig draws one history's setup: 1-4 workers, buffers 0, 1 or 8,
-// groups on or off, finished jobs kept or dropped, random Close and Stop.
+// groups on or off (each with a random Limit and Weight, or none), finished
+// jobs kept or dropped, random Close and Stop.
 func randomConfig() Config {
+	var limits, weights [maxLanes]int
+	for i := 1; i < maxLanes; i++ {
+		limits[i] = rand.IntN(3)  // none, 1 or 2
+		weights[i] = rand.IntN(4) // the default, 1, 2 or 3
+	}
 	return Config{
+		Limits:        limits,
+		Weights:       weights,
 		Workers:       1 + rand.IntN(4),
 		Buf:           []int{0, 1, 8}[rand.IntN(3)],
 		QueueFinished: rand.IntN(3) > 0,
@@ -41,7 +49,7 @@ func randomConfig() Config {
 // check runs porcupine on one history and returns its verdict; a verdict
 // other than Ok is written out as a visualization.
 func check(t *testing.T, cfg Config, ops []porcupine.Operation, name string) porcupine.CheckResult {
-	model := newModel(cfg.Workers, cfg.Buf, cfg.QueueFinished)
+	model := newModel(cfg.Workers, cfg.Buf, cfg.QueueFinished, cfg.Groups, cfg.Limits)
 	res, info := porcupine.CheckOperationsVerbose(model, ops, checkTimeout)
 	if res != porcupine.Ok {
 		dir := *vizDir
@@ -72,7 +80,14 @@ func TestPoolIsLinearizable(t *testing.T) {
 		}
 		lanes := make([]Lane, cfg.Groups+1)
 		for i := 1; i <= cfg.Groups; i++ {
-			lanes[i] = p.NewGroup(context.Background())
+			var opts []workerpool.GroupOption
+			if cfg.Limits[i] > 0 {
+				opts = append(opts, workerpool.Limit(cfg.Limits[i]))
+			}
+			if cfg.Weights[i] > 0 {
+				opts = append(opts, workerpool.Weight(cfg.Weights[i]))
+			}
+			lanes[i] = p.NewGroup(context.Background(), opts...)
 		}
 		ops := Record(cfg, p, lanes)
 		total += len(ops)

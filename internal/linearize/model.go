@@ -24,6 +24,7 @@ const maxLanes = 3
 type laneState struct {
 	queued, waiting, running, completed, skipped, finished, retrieved, dropped, rejected int
 	closed                                                                               bool
+	made                                                                                 bool // a group made for this history (lanes 1 to Groups)
 }
 
 // state is the model's state: every lane's counters and whether the pool is
@@ -81,11 +82,21 @@ type output struct {
 // newModel returns the sequential specification of a pool with workers
 // workers and bufferSize buf; queueFinished says where the pool's own
 // finished jobs go (groups here drop theirs).
-func newModel(workers, buf int, queueFinished bool) porcupine.Model {
+//
+// groups is how many groups the history uses (lanes 1 to groups), and
+// limits[i] the Limit of lane i's group (0: none): a job of a group at its
+// limit cannot start.
+func newModel(workers, buf int, queueFinished bool, groups int, limits [maxLanes]int) porcupine.Model {
 	return porcupine.Model{
-		Init: func() any { return state{} },
+		Init: func() any {
+			var s state
+			for i := 1; i <= groups; i++ {
+				s.lanes[i].made = true
+			}
+			return s
+		},
 		Step: func(st, in, out any) (bool, any) {
-			return step(st.(state), in.(input), out.(output), workers, buf, queueFinished)
+			return step(st.(state), in.(input), out.(output), workers, buf, queueFinished, limits)
 		},
 		DescribeOperation: describeOperation,
 		DescribeState:     func(st any) string { return fmt.Sprintf("%+v", st.(state).lanes) },
@@ -94,7 +105,7 @@ func newModel(workers, buf int, queueFinished bool) porcupine.Model {
 
 // step applies one operation to s, reporting whether the pool could have
 // returned out from state s.
-func step(s state, in input, out output, workers, buf int, queueFinished bool) (bool, state) {
+func step(s state, in input, out output, workers, buf int, queueFinished bool, limits [maxLanes]int) (bool, state) {
 	l := &s.lanes[in.lane]
 	total := s.total()
 	switch in.op {
@@ -118,7 +129,7 @@ func step(s state, in input, out output, workers, buf int, queueFinished bool) (
 			l.rejected++
 		}
 	case opStart:
-		if l.waiting == 0 || total.running >= workers {
+		if l.waiting == 0 || total.running >= workers || limits[in.lane] > 0 && l.running >= limits[in.lane] {
 			return false, s
 		}
 		l.waiting--
@@ -192,9 +203,9 @@ func (s state) total() laneState {
 // model does not track (Blocked, Held, Paused) are taken from got.
 func (s state) stats(workers int, got workerpool.Stats) workerpool.Stats {
 	t := s.total()
-	groups := 0
+	groups := 0 // groups not yet done
 	for _, l := range s.lanes[1:] {
-		if l.waiting > 0 {
+		if l.made && !(l.closed && l.waiting == 0 && l.running == 0) {
 			groups++
 		}
 	}

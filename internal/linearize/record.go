@@ -115,8 +115,10 @@ func (r *Recorder) history(end int64) []porcupine.Operation {
 type Config struct {
 	Workers, Buf  int
 	QueueFinished bool
-	Groups        int // groups used besides the pool's own jobs, 0 to maxLanes-1
-	Clients       int // goroutines calling the subject
+	Groups        int           // groups used besides the pool's own jobs, 0 to maxLanes-1
+	Limits        [maxLanes]int // Limits[i]: the Limit of lane i's group, 0 for none
+	Weights       [maxLanes]int // Weights[i]: the Weight of lane i's group, 0 for the default
+	Clients       int           // goroutines calling the subject
 	OpsPerClient  int
 	Shutdown      bool // a client may Close or Stop the pool, or Stop or Close a group, mid-way
 }
@@ -143,7 +145,7 @@ func Record(cfg Config, sub Subject, lanes []Lane) []porcupine.Operation {
 		}
 		out := output{outcome: accepted}
 		switch {
-		case errors.Is(err, workerpool.ErrClosed):
+		case errors.Is(err, workerpool.ErrClosed), errors.Is(err, workerpool.ErrGroupClosed):
 			out.outcome = refusedClosed
 		case errors.Is(err, workerpool.ErrQueueFull):
 			out.outcome = refusedFull

@@ -1,0 +1,78 @@
+package workerpool
+
+import (
+	"time"
+)
+
+// This file is how a worker shares its processor: by time slice.
+
+// DefaultTimeSlice is the time slice of a pool made without [WithTimeSlice]:
+// a worker that has run jobs for this long since it last parked or yielded
+// yields its processor at the next job boundary.
+const DefaultTimeSlice = 500 * time.Microsecond
+
+// WithTimeSlice sets the pool's time slice d: a worker that has run jobs for
+// longer than d since it last parked or yielded calls [runtime.Gosched] at
+// the next job boundary, outside the pool's lock, so that other goroutines
+// (producers, handlers, tickers, the callers of small groups) get a
+// processor within about a slice even when every processor runs a worker.
+// d == 0 never yields; without the option the slice is [DefaultTimeSlice].
+// A negative d makes [New] return an error naming it.
+//
+// The clock is not read for every job: a worker reads it every few jobs,
+// adapting how many so that it reads it about four times per slice, so
+// short jobs pay a few nanoseconds each for the check. A single job longer
+// than the slice is never interrupted: the yield comes after it returns
+// (Go's own preemption still applies).
+func WithTimeSlice(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.timeSlice = d })
+}
+
+// maxCheckEvery bounds how many jobs a worker runs between two clock
+// readings, so that a burst of tiny jobs followed by long ones is noticed
+// within a few long jobs.
+const maxCheckEvery = 256
+
+// A slice is a worker's time slice: when it started and when the worker
+// next reads the clock. The zero value is a slice not started yet: the
+// next reading starts it. It is owned by the worker goroutine.
+type slice struct {
+	start     time.Time // when the slice started; zero: not started
+	last      time.Time // the previous reading
+	untilRead int       // jobs until the next reading
+	every     int       // jobs between readings, 1 to maxCheckEvery, adapted to the jobs' lengths
+}
+
+// used reports whether the slice d is used up, counting one job; it reads
+// the clock only every s.every jobs. d == 0: never.
+func (s *slice) used(d time.Duration) bool {
+	if d == 0 {
+		return false
+	}
+	if s.untilRead--; s.untilRead > 0 {
+		return false
+	}
+	now := time.Now()
+	if s.start.IsZero() {
+		s.start, s.last, s.every = now, now, max(s.every, 1)
+		s.untilRead = s.every
+		return false
+	}
+	// Aim at about four readings per slice: read less often while the jobs
+	// between two readings took under an eighth of it, more often while
+	// they took over half.
+	switch since := now.Sub(s.last); {
+	case since < d/8 && s.every < maxCheckEvery:
+		s.every *= 2
+	case since > d/2 && s.every > 1:
+		s.every /= 2
+	}
+	s.last, s.untilRead = now, s.every
+	return now.Sub(s.start) >= d
+}
+
+// restart starts a new slice at the next reading: the worker just parked or
+// yielded. How often it reads the clock stays as learnt.
+func (s *slice) restart() {
+	s.start = time.Time{}
+}
