@@ -1,8 +1,8 @@
 GO ?= go
 
 # Every module in the repository: the library, the peer benchmarks, the
-# linearizability checker, the exporters and the JetStream executor.
-MODULES := . internal/peerbench internal/linearize contrib/workerpoolprom contrib/workerpoolotel contrib/workerpooljs
+# linearizability checker, the charts, the exporters and the JetStream executor.
+MODULES := . internal/peerbench internal/linearize internal/charts contrib/workerpoolprom contrib/workerpoolotel contrib/workerpooljs
 
 # Pinned tools, run through the Go module proxy (the first run downloads them).
 STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -56,6 +56,7 @@ bench: ## Benchmark cond against chanmin, chan, condmin and serial in COUNT inte
 	for i in $$(seq $(COUNT)); do ./bench.test -test.run='^$$' -test.bench='$(BENCH)' -test.benchmem -test.benchtime=$(BENCHTIME) -test.timeout=0 | tee -a bench.txt; done
 	$(BENCHSTAT) -filter '/impl:(cond OR chanmin OR chan OR condmin) .unit:(ns/job OR allocs/op)' -col '/impl@(chanmin cond chan condmin)' bench.txt
 	$(BENCHSTAT) -filter '/impl:(serial OR cond OR lockpush) .unit:(ns/job OR ns/op)' -col /impl bench.txt
+	$(BENCHSTAT) -filter '/impl:(cond OR noslice OR timings) .unit:ns/job' -col /impl bench.txt
 
 .PHONY: bench-peers
 bench-peers: ## Check the peer adapters, then benchmark cond and chanmin against ants, pond, gammazero/workerpool, errgroup and a goroutine per job, in COUNT interleaved passes
@@ -65,9 +66,18 @@ bench-peers: ## Check the peer adapters, then benchmark cond and chanmin against
 	$(BENCHSTAT) -filter '.unit:(ns/job OR allocs/op)' -col '/impl@(chanmin cond ants pond gammazero errgroup goroutine)' bench-peers.txt
 
 .PHONY: fairness
-fairness: ## Small groups' wait (p50/p99 ms) behind a big group: groups, one FIFO queue, pond's groups, COUNT runs
+fairness: ## Small groups' wait (p50/p99 ms) behind a big group, 1 and GOMAXPROCS workers: groups (with and without time slices), one FIFO queue, pond's groups, COUNT runs
 	cd internal/peerbench && $(GO) test -run='^$$' -bench='^BenchmarkFairness$$' -count=$(COUNT) -benchtime=3x -timeout=0 . | tee ../../fairness.txt
-	$(BENCHSTAT) -filter '.unit:(p50-ms OR p99-ms)' -col '/impl@(groups fifo pond)' fairness.txt
+	$(BENCHSTAT) -filter '.unit:(p50-ms OR p99-ms)' -col '/impl@(groups fifo groups-noslice pond)' fairness.txt
+
+.PHONY: server
+server: ## The server workload: requests fanning out onto GOMAXPROCS workers beside a sleeping bystander (jobs/s, bystander lateness p50/p99 us), COUNT runs
+	cd internal/peerbench && $(GO) test -run='^$$' -bench='^BenchmarkServer$$' -count=$(COUNT) -benchtime=3x -timeout=0 . | tee ../../server.txt
+	$(BENCHSTAT) -col '/impl@(chanmin fifo groups fifo-noslice groups-noslice pond)' server.txt
+
+.PHONY: charts
+charts: ## Draw the charts of BENCHMARKS.md (charts/*.svg) from bench.txt, bench-peers.txt, fairness.txt and server.txt
+	cd internal/charts && $(GO) run . -dir ../..
 
 .PHONY: linearize
 linearize: ## Check HISTORIES recorded histories of the pool (groups on and off, random Close/Stop) for linearizability with porcupine, and that a torn pool is caught

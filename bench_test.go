@@ -115,6 +115,18 @@ func BenchmarkTimings(b *testing.B) {
 	benchwork.Run(b, benchwork.Timed, benchwork.Timings, benchwork.QueueOneByOne)
 }
 
+// BenchmarkTimeSlice is the cost of the default time slice per job:
+// impl=cond with it, impl=noslice with WithTimeSlice(0), on the Submit and
+// Results families.
+func BenchmarkTimeSlice(b *testing.B) {
+	b.Run("family=submit", func(b *testing.B) {
+		benchwork.Run(b, benchwork.Sliced, benchwork.Submit, benchwork.QueueOneByOne)
+	})
+	b.Run("family=results", func(b *testing.B) {
+		benchwork.Run(b, benchwork.Sliced, benchwork.Results, benchwork.QueueOneByOne)
+	})
+}
+
 // BenchmarkGroupScale makes n groups on one paused pool, each with a
 // cancellable context and 2 waiting jobs (create+queue), then cancels them,
 // newest first or oldest first, waiting for each (cancel+wait). Every group

@@ -35,7 +35,7 @@ type Group[J Job] struct {
 	stopErr  error       // what Wait reports if jobs were skipped; set by the first stop
 	closeErr error       // what a queuing call gets once the group is closed (the pool being open)
 	released bool        // Stop released the kept jobs: later finished jobs are dropped too
-	changed  sync.Cond   // L is p.mu; broadcast when a job completes, a call withdraws or runs after its admission, a stop, or the end
+	changed  sync.Cond   // L is p.mu; broadcast when a kept job arrives or the last running job returns, a call withdraws or runs after its admission, a stop, or the end
 }
 
 // kept holds a group's finished jobs for Finished, in completion order
@@ -350,7 +350,9 @@ func (g *Group[J]) completeLocked(job J, err error, panicked bool) {
 	if g.lane.benched && g.c.running < g.lane.limit {
 		g.p.unbenchLocked(&g.lane)
 	}
-	g.changed.Broadcast()
+	if g.kept != nil || g.c.running == 0 && g.lane.jobs.Len() == 0 {
+		g.changed.Broadcast() // Finished has a job, or Wait may be done: no wake-up per job otherwise
+	}
 	g.endIfDoneLocked()
 }
 

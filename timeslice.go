@@ -9,7 +9,7 @@ import (
 // DefaultTimeSlice is the time slice of a pool made without [WithTimeSlice]:
 // a worker that has run jobs for this long since it last parked or yielded
 // yields its processor at the next job boundary.
-const DefaultTimeSlice = 500 * time.Microsecond
+const DefaultTimeSlice = 250 * time.Microsecond
 
 // WithTimeSlice sets the pool's time slice d: a worker that has run jobs for
 // longer than d since it last parked or yielded calls [runtime.Gosched] at

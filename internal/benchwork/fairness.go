@@ -3,6 +3,7 @@ package benchwork
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -19,18 +20,21 @@ import (
 // have all run: with fair turns a few rounds of turns, with one FIFO queue
 // the time to drain the big caller's jobs first.
 //
-// The jobs keep their processor busy, so the pool runs FairWorkers = 1
-// worker and leaves the other core of a 2-core machine to the callers: with
-// as many CPU-bound workers as cores, an arriving caller waits for the Go
-// scheduler to preempt a worker (about 10 ms) before it can even queue, and
-// that wait, the same for every pool, drowns what the pool does.
+// The jobs keep their processor busy. It runs with 1 worker, which leaves
+// the other core of a 2-core machine to the callers, and with GOMAXPROCS
+// workers, as users size pools: then an arriving caller gets a processor
+// only when a worker yields it (a time slice) or Go preempts it (about
+// 10 ms).
 const (
 	BigJobs      = 10_000
 	SmallCallers = 20
 	SmallJobs    = 5
 	FairJobTime  = 50 * time.Microsecond
-	FairWorkers  = 1
 )
+
+// FairWorkers are the pool sizes of the fairness workload: 1, and
+// GOMAXPROCS (read when the benchmark runs).
+func FairWorkers() []int { return []int{1, runtime.GOMAXPROCS(0)} }
 
 // FairBufs are the bufferSizes the fairness workload runs with: one that
 // takes the whole big batch at once, so it all waits in the intake, and one
@@ -54,10 +58,15 @@ type FairImpl struct {
 
 // Fair are the workerpool module's fairness implementations: impl=groups
 // runs each caller as a Group, impl=fifo queues every caller's jobs on the
-// pool itself, one FIFO queue, waiting for them with a WaitGroup.
+// pool itself, one FIFO queue, waiting for them with a WaitGroup;
+// impl=groups-noslice is groups with WithTimeSlice(0), to show what the
+// time slice buys.
 var Fair = []FairImpl{
 	{"groups", func(w, buf int) FairRunner { return groupRunner{newFuncPool(w, buf)} }},
 	{"fifo", func(w, buf int) FairRunner { return fifoRunner{newFuncPool(w, buf)} }},
+	{"groups-noslice", func(w, buf int) FairRunner {
+		return groupRunner{newFuncPool(w, buf, workerpool.WithTimeSlice(0))}
+	}},
 }
 
 // RunFairness runs the fairness workload for every impl and bufferSize and
@@ -65,17 +74,19 @@ var Fair = []FairImpl{
 // caller of every iteration.
 func RunFairness(b *testing.B, impls []FairImpl) {
 	for _, impl := range impls {
-		for _, buf := range FairBufs {
-			b.Run(fmt.Sprintf("impl=%s/buf=%d", impl.Name, buf), func(b *testing.B) {
-				var waits []time.Duration
-				for b.Loop() {
-					waits = append(waits, fairRound(impl.New(FairWorkers, buf))...)
-				}
-				slices.Sort(waits)
-				b.ReportMetric(ms(waits[len(waits)/2]), "p50-ms")
-				b.ReportMetric(ms(waits[len(waits)*99/100]), "p99-ms")
-				b.ReportMetric(0, "ns/op")
-			})
+		for _, workers := range FairWorkers() {
+			for _, buf := range FairBufs {
+				b.Run(fmt.Sprintf("impl=%s/workers=%d/buf=%d", impl.Name, workers, buf), func(b *testing.B) {
+					var waits []time.Duration
+					for b.Loop() {
+						waits = append(waits, fairRound(impl.New(workers, buf))...)
+					}
+					slices.Sort(waits)
+					b.ReportMetric(ms(waits[len(waits)/2]), "p50-ms")
+					b.ReportMetric(ms(waits[len(waits)*99/100]), "p99-ms")
+					b.ReportMetric(0, "ns/op")
+				})
+			}
 		}
 	}
 }
@@ -123,8 +134,8 @@ func spin(d time.Duration) {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // newFuncPool returns a pool of JobFuncs or panics.
-func newFuncPool(workers, buf int) *workerpool.Pool[workerpool.JobFunc] {
-	p, err := workerpool.New[workerpool.JobFunc](workers, buf, false)
+func newFuncPool(workers, buf int, opts ...workerpool.Option) *workerpool.Pool[workerpool.JobFunc] {
+	p, err := workerpool.New[workerpool.JobFunc](workers, buf, false, opts...)
 	if err != nil {
 		panic(err)
 	}

@@ -39,6 +39,19 @@ var Timed = []Impl{
 	}},
 }
 
+// Sliced compares this package's pool with its default time slice and with
+// WithTimeSlice(0), which never yields: impl=cond and impl=noslice.
+var Sliced = []Impl{
+	Core[0],
+	{"noslice", func(w, buf int, results bool) Runner {
+		p, err := workerpool.New[Job](w, buf, results, workerpool.WithTimeSlice(0))
+		if err != nil {
+			panic(err)
+		}
+		return newQueueRunner[*workerpool.Pool[Job]](p, results)
+	}},
+}
+
 // finishedQueue is what Pool and chanpool.Pool share.
 type finishedQueue interface {
 	QueueJob(job Job) error

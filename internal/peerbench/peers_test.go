@@ -79,3 +79,10 @@ func peerMatrix(m benchwork.Matrix) benchwork.Matrix {
 func BenchmarkFairness(b *testing.B) {
 	benchwork.RunFairness(b, append(append([]benchwork.FairImpl{}, benchwork.Fair...), FairPeers...))
 }
+
+// BenchmarkServer is the server workload (see benchwork.RunServer): this
+// module's pool with a group per request and as one FIFO, with and without
+// time slices, beside chanmin and pond's groups, in one run.
+func BenchmarkServer(b *testing.B) {
+	benchwork.RunServer(b, append(append([]benchwork.FairImpl{}, benchwork.Server...), FairPeers...))
+}
