@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
+	"github.com/seed761c1f22/workerpool"
 	"github.com/seed761c1f22/workerpool/contrib/workerpooljs"
 )
 
@@ -39,6 +40,7 @@ type benchImpl struct {
 var benchImpls = []benchImpl{
 	{"pool", runPool(-1)},
 	{"pool-buf256", runPool(256)},
+	{"pool-buf256-timings", runPool(256, workerpool.WithTimings())},
 	{"consume-inline", func(b *testing.B, srv *server.Server, procs, _ int, d time.Duration, done *atomic.Int64, n int64) {
 		consume(b, srv, procs, done, n, func(msg jetstream.Msg) {
 			(&benchJob{d: d, done: done}).Run()
@@ -55,14 +57,15 @@ var benchImpls = []benchImpl{
 	}},
 }
 
-// runPool runs a Worker per process with the given Buffer (-1: the default).
-func runPool(buffer int) func(b *testing.B, srv *server.Server, procs, poolSize int, d time.Duration, done *atomic.Int64, n int64) {
+// runPool runs a Worker per process with the given Buffer (-1: the default)
+// and pool options.
+func runPool(buffer int, poolOpts ...workerpool.Option) func(b *testing.B, srv *server.Server, procs, poolSize int, d time.Duration, done *atomic.Int64, n int64) {
 	return func(b *testing.B, srv *server.Server, procs, poolSize int, d time.Duration, done *atomic.Int64, n int64) {
 		ctx, cancel := context.WithCancel(context.Background())
 		errs := make(chan error, procs)
 		for range procs {
 			_, js := connect(b, srv)
-			opts := []workerpooljs.Option{workerpooljs.Workers(poolSize)}
+			opts := []workerpooljs.Option{workerpooljs.Workers(poolSize), workerpooljs.PoolOptions(poolOpts...)}
 			if buffer >= 0 {
 				opts = append(opts, workerpooljs.Buffer(buffer))
 			}

@@ -42,9 +42,10 @@ const fetchWait = 250 * time.Millisecond
 type Option func(*config)
 
 type config struct {
-	workers    int           // pool size
-	buffer     int           // intake buffer; -1: 2*workers
-	retryDelay time.Duration // NakWithDelay of a failed job
+	workers    int                 // pool size
+	buffer     int                 // intake buffer; -1: 2*workers
+	retryDelay time.Duration       // NakWithDelay of a failed job
+	poolOpts   []workerpool.Option // passed to workerpool.New
 }
 
 // Workers sets the pool size: how many jobs run at once (default
@@ -59,6 +60,16 @@ func Buffer(n int) Option { return func(c *config) { c.buffer = n } }
 // RetryDelay sets how long the server waits before it redelivers a failed
 // job (default 1s).
 func RetryDelay(d time.Duration) Option { return func(c *config) { c.retryDelay = d } }
+
+// PoolOptions passes opts to the worker's pool, as [workerpool.New] takes
+// them: [workerpool.WithTimings] for wait and run histograms in
+// [Worker.Stats], [workerpool.WithPanicHandler], [workerpool.WithTimeSlice].
+// [workerpool.WithContext] is not needed: [Worker.Run]'s context ends the
+// worker, and a pool stopped under it could not Nak its unstarted jobs.
+// A bad option makes New return workerpool.New's error.
+func PoolOptions(opts ...workerpool.Option) Option {
+	return func(c *config) { c.poolOpts = append(c.poolOpts, opts...) }
+}
 
 // Worker runs the jobs of a JetStream pull consumer on a workerpool. It is
 // safe for concurrent use by multiple goroutines; Run may be called once.
@@ -109,7 +120,7 @@ func New[J workerpool.Job](cons jetstream.Consumer, decode func(jetstream.Msg) (
 	if ackWait <= 0 {
 		ackWait = 30 * time.Second // the server's default
 	}
-	pool, err := workerpool.New[*task[J]](cfg.workers, cfg.buffer, false)
+	pool, err := workerpool.New[*task[J]](cfg.workers, cfg.buffer, false, cfg.poolOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +156,9 @@ func (w *Worker[J]) Run(ctx context.Context) error {
 }
 
 // Stats returns the pool's snapshot: every fetched job counts Queued, a job
-// Nak'ed at shutdown counts Skipped, a failed job Failed.
+// Nak'ed at shutdown counts Skipped, a failed job Failed. A Worker is a
+// Stats source, so the exporters take it as they take a pool:
+// workerpoolprom.NewCollector("jobs", w).
 func (w *Worker[J]) Stats() workerpool.Stats { return w.pool.Stats() }
 
 // Termed returns how many messages could not be decoded and were Term'ed.

@@ -1,0 +1,83 @@
+package workerpooljs_test
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed761c1f22/workerpool/internal/readmetest"
+)
+
+// TestReadme_ProgramRunsOnOneServer runs the README's program against one
+// embedded server.
+func TestReadme_ProgramRunsOnOneServer(t *testing.T) {
+	srv := startServer(t)
+	outs := readmetest.Run(t, "README.md", "NATS_URL="+srv.ClientURL(), "REPLICAS=1")
+	assert.Equal(t, "completed=100 failed=0 skipped=0\n", outs[0])
+}
+
+// TestReadme_ProgramRunsOnACluster runs the README's program against an
+// embedded three-node cluster with three replicas.
+func TestReadme_ProgramRunsOnACluster(t *testing.T) {
+	urls := startCluster(t, 3)
+	outs := readmetest.Run(t, "README.md", "NATS_URL="+strings.Join(urls, ","), "REPLICAS=3")
+	assert.Equal(t, "completed=100 failed=0 skipped=0\n", outs[0])
+}
+
+// startCluster starts n embedded nats-servers with JetStream, routed into
+// one cluster, and returns their client URLs once JetStream has a leader.
+func startCluster(t *testing.T, n int) []string {
+	t.Helper()
+	ports := make([]int, n)
+	routes := make([]string, n)
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		ports[i] = l.Addr().(*net.TCPAddr).Port
+		require.NoError(t, l.Close())
+		routes[i] = fmt.Sprintf("nats://127.0.0.1:%d", ports[i])
+	}
+	urls := make([]string, n)
+	servers := make([]*server.Server, n)
+	for i := range n {
+		s, err := server.NewServer(&server.Options{
+			ServerName: fmt.Sprintf("n%d", i+1), Host: "127.0.0.1", Port: -1,
+			JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
+			Cluster: server.ClusterOpts{Name: "jobs", Host: "127.0.0.1", Port: ports[i]},
+			Routes:  server.RoutesFromStr(strings.Join(routes, ",")),
+		})
+		require.NoError(t, err)
+		go s.Start()
+		t.Cleanup(s.Shutdown)
+		servers[i] = s
+	}
+	for i, s := range servers {
+		require.True(t, s.ReadyForConnections(10*time.Second), "server %d did not start", i+1)
+		urls[i] = s.ClientURL()
+	}
+	eventually(t, time.Minute, "the cluster has a JetStream leader", func() bool {
+		nc, err := nats.Connect(urls[0])
+		if err != nil {
+			return false
+		}
+		defer nc.Close()
+		_, err = nc.Request("$JS.API.INFO", nil, time.Second)
+		return err == nil && servers[0].JetStreamIsClustered()
+	})
+	eventually(t, time.Minute, "every server sees the meta leader", func() bool {
+		for _, s := range servers {
+			if s.JetStreamIsLeader() {
+				return true
+			}
+		}
+		return false
+	})
+	return urls
+}
