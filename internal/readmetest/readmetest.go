@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +60,7 @@ func Run(t *testing.T, readme string, env ...string) []string {
 	}
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
-		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Fatalf("the go command is needed to run %s: %v", readme, err)
 	}
 	outs := make([]string, len(blocks))
 	for i, src := range blocks {
