@@ -66,20 +66,18 @@ func check(t *testing.T, cfg Config, ops []porcupine.Operation, name string) por
 }
 
 // TestPoolIsLinearizable records many small histories of workerpool.Pool
-// (its groups included) and checks each is linearizable: every Stats and
+// (its groups, with limits and weights, included; a third of them queue
+// Tasks) and checks each is linearizable: every Stats and
 // group Stats snapshot is a state the model passes through. An Unknown
 // verdict (timeout) fails as Illegal does.
 func TestPoolIsLinearizable(t *testing.T) {
 	start := time.Now()
 	total := 0
+	tasks := 0
 	for h := range *histories {
 		cfg := randomConfig()
-		p, err := workerpool.New[*Job](cfg.Workers, cfg.Buf, cfg.QueueFinished)
-		if err != nil {
-			t.Fatal(err)
-		}
 		lanes := make([]Lane, cfg.Groups+1)
-		for i := 1; i <= cfg.Groups; i++ {
+		groupOpts := func(i int) []workerpool.GroupOption {
 			var opts []workerpool.GroupOption
 			if cfg.Limits[i] > 0 {
 				opts = append(opts, workerpool.Limit(cfg.Limits[i]))
@@ -87,16 +85,38 @@ func TestPoolIsLinearizable(t *testing.T) {
 			if cfg.Weights[i] > 0 {
 				opts = append(opts, workerpool.Weight(cfg.Weights[i]))
 			}
-			lanes[i] = p.NewGroup(context.Background(), opts...)
+			return opts
 		}
-		ops := Record(cfg, p, lanes)
+		var sub Subject
+		if h%3 == 2 { // a third of the histories run Tasks, on a pool that keeps no finished jobs
+			cfg.QueueFinished = false
+			tp, err := newTaskPool(cfg.Workers, cfg.Buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 1; i <= cfg.Groups; i++ {
+				lanes[i] = tp.newGroup(groupOpts(i)...)
+			}
+			sub = tp
+			tasks++
+		} else {
+			p, err := workerpool.New[*Job](cfg.Workers, cfg.Buf, cfg.QueueFinished)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 1; i <= cfg.Groups; i++ {
+				lanes[i] = p.NewGroup(context.Background(), groupOpts(i)...)
+			}
+			sub = p
+		}
+		ops := Record(cfg, sub, lanes)
 		total += len(ops)
 		if res := check(t, cfg, ops, fmt.Sprintf("pool-%d", h)); res != porcupine.Ok {
 			t.Errorf("history %d: %s", h, res)
 		}
 	}
-	t.Logf("%d histories, %d operations (%.0f per history), checked in %v",
-		*histories, total, float64(total)/float64(*histories), time.Since(start).Round(time.Millisecond))
+	t.Logf("%d histories (%d of Task jobs), %d operations (%.0f per history), checked in %v",
+		*histories, tasks, total, float64(total)/float64(*histories), time.Since(start).Round(time.Millisecond))
 }
 
 // TestTornPoolIsCaught shows the checker can fail: the same workload against
