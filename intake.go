@@ -125,7 +125,7 @@ func (p *Pool[J]) popLocked() (job J, l *lane[J], accepted time.Duration) {
 		l.starts = 0
 		p.turns.served(more)
 	}
-	if !more {
+	if !more && l.jobs.Cap() > p.shrinkAbove {
 		p.shrinkLocked(l)
 	}
 	return job, l, accepted
@@ -307,20 +307,21 @@ func (p *Pool[J]) withdrawLocked(l *lane[J], pr *producer[J]) {
 }
 
 // shrinkLocked gives back the memory of l's queues, now empty, if a burst
-// grew them to more than four times their base capacity: a long-lived pool
-// does not keep its worst burst for ever, and a pool that cycles within its
-// base capacity (or a few times it) allocates nothing.
+// grew them beyond p.shrinkAbove: a long-lived pool does not keep its
+// worst burst for ever, and a pool that cycles within its base capacity
+// (or a few times it) allocates nothing.
 func (p *Pool[J]) shrinkLocked(l *lane[J]) {
-	base := p.laneBaseCap()
-	if l.jobs.Cap() <= 4*max(base, minDequeCap) { // seqs and ats never hold more than jobs
+	if l.jobs.Cap() <= p.shrinkAbove { // seqs and ats never hold more than jobs
 		return
 	}
 	l.jobs, l.seqs, l.ats = deque.Deque[J]{}, deque.Deque[uint64]{}, deque.Deque[time.Duration]{}
-	l.jobs.SetBaseCap(base)
+	l.jobs.SetBaseCap(p.laneBaseCap())
 }
 
-// minDequeCap is the least capacity a deque allocates.
-const minDequeCap = 16
+// shrinkThreshold is the capacity above which a drained lane's queues are
+// given back: four times the base capacity, and never below four times the
+// least capacity a deque allocates (16).
+func shrinkThreshold(bufferSize int) int { return 4 * max(min(bufferSize, maxPrealloc), 16) }
 
 // laneBaseCap is the capacity a lane's job queue keeps however few jobs it
 // holds: min(bufferSize, maxPrealloc).

@@ -39,6 +39,7 @@ type Pool[J Job] struct {
 	parent        context.Context        // the WithContext context, nil without: once it has ended no job starts
 	timings       bool                   // WithTimings: accept and start times are read, wait and run recorded
 	timeSlice     time.Duration          // WithTimeSlice: a worker yields after running jobs this long; 0: never
+	shrinkAbove   int                    // a drained lane's queues larger than this are given back (see shrinkLocked)
 	epoch         time.Time              // the clock's origin for the accept and start times
 	ctx           context.Context        // passed to RunContext; ends at Stop or when the work is over
 	cancel        context.CancelFunc     // ends ctx
@@ -141,6 +142,7 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 		parent:        cfg.ctx,
 		timings:       cfg.timings,
 		timeSlice:     cfg.timeSlice,
+		shrinkAbove:   shrinkThreshold(bufferSize),
 		epoch:         time.Now(),
 		finished:      newRingQueue[J](finishedLimit(workers, bufferSize)),
 	}

@@ -28,19 +28,28 @@ func WithTimeSlice(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.timeSlice = d })
 }
 
-// maxCheckEvery bounds how many jobs a worker runs between two clock
-// readings, so that a burst of tiny jobs followed by long ones is noticed
+// firstCheckEvery is how many jobs a new worker runs between two clock
+// readings until it has measured its jobs, and maxCheckEvery the most it
+// ever runs, so that a burst of tiny jobs followed by long ones is noticed
 // within a few long jobs.
-const maxCheckEvery = 256
+const (
+	firstCheckEvery = 8
+	maxCheckEvery   = 256
+)
 
 // A slice is a worker's time slice: when it started and when the worker
 // next reads the clock. The zero value is a slice not started yet: the
 // next reading starts it. It is owned by the worker goroutine.
+//
+// The slice restarts when the worker parks, and it starts at the first
+// reading after that, so a worker that parks every few jobs (it does not
+// hog its processor) reads no clock at all; every is learnt only between
+// two readings with no park between them.
 type slice struct {
 	start     time.Time // when the slice started; zero: not started
 	last      time.Time // the previous reading
 	untilRead int       // jobs until the next reading
-	every     int       // jobs between readings, 1 to maxCheckEvery, adapted to the jobs' lengths
+	every     int       // jobs between readings, 1 to maxCheckEvery, adapted to the jobs' lengths; 0: firstCheckEvery
 }
 
 // used reports whether the slice d is used up, counting one job; it reads
@@ -54,8 +63,8 @@ func (s *slice) used(d time.Duration) bool {
 	}
 	now := time.Now()
 	if s.start.IsZero() {
-		s.start, s.last, s.every = now, now, max(s.every, 1)
-		s.untilRead = s.every
+		s.start, s.last = now, now
+		s.untilRead = s.checkEvery()
 		return false
 	}
 	// Aim at about four readings per slice: read less often while the jobs
@@ -71,8 +80,18 @@ func (s *slice) used(d time.Duration) bool {
 	return now.Sub(s.start) >= d
 }
 
-// restart starts a new slice at the next reading: the worker just parked or
-// yielded. How often it reads the clock stays as learnt.
+// restart starts a new slice at the next reading, every jobs from now: the
+// worker just parked or yielded. How often it reads the clock stays as
+// learnt.
 func (s *slice) restart() {
-	s.start = time.Time{}
+	s.start, s.untilRead = time.Time{}, s.checkEvery()
+}
+
+// checkEvery returns every, set to firstCheckEvery if the worker has not
+// measured its jobs yet.
+func (s *slice) checkEvery() int {
+	if s.every == 0 {
+		s.every = firstCheckEvery
+	}
+	return s.every
 }
