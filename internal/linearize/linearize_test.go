@@ -22,7 +22,7 @@ var (
 )
 
 // checkTimeout bounds the check of one history; Unknown counts as failure.
-const checkTimeout = 20 * time.Second
+const checkTimeout = 60 * time.Second
 
 // randomConfig draws one history's setup: 1-4 workers, buffers 0, 1 or 8,
 // groups on or off (each with a random Limit and Weight, or none), finished

@@ -189,13 +189,9 @@ func Record(cfg Config, sub Subject, lanes []Lane) []porcupine.Operation {
 					queue(c, lane, true)
 				case n < 40:
 					queue(c, lane, false)
-				case n < 65:
-					if cfg.QueueFinished {
-						getFinished(c, false)
-					} else {
-						queue(c, lane, true)
-					}
-				case n < 85:
+				case n < 65 && cfg.QueueFinished:
+					getFinished(c, false)
+				case n < 85: // without finished jobs, a snapshot instead: more jobs would only lengthen the check
 					call := r.now()
 					s := sub.Stats()
 					r.add(c, input{op: opStats}, call, output{stats: s}, r.now())
