@@ -28,24 +28,34 @@ import (
 // finished queue and the groups' kept jobs together; every other counter
 // counts the jobs of groups too.
 type Stats struct {
-	Workers   int     // the size set by New or Resize, plus retiring workers until their job returns
-	Queued    uint64  // jobs accepted since the pool was created
-	Waiting   int     // accepted, not yet started
-	Running   int     // started (taken by or handed to a worker), Run not yet returned
-	Finished  int     // Run returned, held for retrieval (always 0 without queueFinished)
-	Retrieved uint64  // handed out by GetFinished*, Finished()
-	Completed uint64  // Run returned, in total (retrieved or not; panicked jobs included)
-	Skipped   uint64  // dropped unstarted by Stop
-	Panicked  uint64  // of Completed, jobs whose Run panicked
-	Blocked   int     // queuing calls waiting for room (their jobs are not yet Queued)
-	Held      int     // workers holding a finished job because the finished queue is full (counted in Finished)
-	Rejected  uint64  // non-nil jobs turned away with ErrQueueFull, ErrClosed, ErrGroupClosed or a context error (a caller that gave up counts too)
-	Paused    bool    // Pause is in effect
-	Failed    uint64  // of Completed: jobs that panicked or called runtime.Goexit, ErrorJobs whose Err() and Tasks that returned non-nil
-	Dropped   uint64  // completed jobs not kept for retrieval: the normal fate of a job nobody keeps (no queueFinished, a group without KeepFinished, or kept jobs a group's Stop released)
-	Groups    int     // groups not yet done: made, and not closed with nothing of theirs waiting or running
-	Wait      Timings // with WithTimings: how long jobs waited, accepted → started; zero otherwise
-	Run       Timings // with WithTimings: how long jobs ran, started → returned; zero otherwise
+	// Sizes.
+	Workers int // the size set by New or Resize, plus retiring workers until their job returns
+	Groups  int // groups not yet done: made, and not closed with nothing of theirs waiting or running
+
+	// The flow of jobs: accepted, then waiting, running, and completed
+	// (then finished, retrieved or dropped), or skipped.
+	Queued    uint64 // jobs accepted since the pool was created
+	Waiting   int    // accepted, not yet started
+	Running   int    // started (taken by or handed to a worker), Run not yet returned
+	Completed uint64 // Run returned, in total (retrieved or not; failed jobs included)
+	Skipped   uint64 // dropped unstarted by a stop
+	Finished  int    // Run returned, held for retrieval (always 0 without queueFinished and groups that keep finished jobs)
+	Retrieved uint64 // handed out by GetFinished*, Finished() (the pool's or a group's)
+	Dropped   uint64 // completed jobs not kept for retrieval: the normal fate of a job nobody keeps (no queueFinished, a group without KeepFinished, or kept jobs a group's Stop released)
+
+	// Stalls: what keeps jobs or callers waiting.
+	Blocked  int    // queuing calls waiting for room (their jobs are not yet Queued)
+	Held     int    // workers holding a finished job because the finished queue is full (counted in Finished)
+	Paused   bool   // Pause is in effect
+	Rejected uint64 // non-nil jobs turned away with ErrQueueFull, ErrClosed, ErrGroupClosed or a context error (a caller that gave up counts too)
+
+	// Failures.
+	Failed   uint64 // of Completed: jobs that panicked or called runtime.Goexit, ErrorJobs whose Err() and Tasks that returned non-nil
+	Panicked uint64 // of Failed, jobs whose Run panicked
+
+	// Timings, with WithTimings; zero otherwise.
+	Wait Timings // how long jobs waited, accepted → started
+	Run  Timings // how long jobs ran, started → returned
 }
 
 // GroupStats is a snapshot of a group's counters, returned by
@@ -72,14 +82,15 @@ type GroupStats struct {
 	Closed    bool   // the group accepts no more jobs
 }
 
-// String formats s on one line, for logs and dashboards. With [WithTimings]
+// String formats s on one line, for logs and dashboards, in the fields'
+// order. With [WithTimings]
 // it ends with the p50 and p99 of the wait and run times, estimated from the
 // histograms' buckets ([Timings.Quantile]: within a factor of 2).
 func (s Stats) String() string {
-	line := fmt.Sprintf("workers=%d queued=%d waiting=%d running=%d finished=%d retrieved=%d completed=%d "+
-		"skipped=%d failed=%d panicked=%d dropped=%d blocked=%d held=%d rejected=%d groups=%d paused=%t",
-		s.Workers, s.Queued, s.Waiting, s.Running, s.Finished, s.Retrieved, s.Completed,
-		s.Skipped, s.Failed, s.Panicked, s.Dropped, s.Blocked, s.Held, s.Rejected, s.Groups, s.Paused)
+	line := fmt.Sprintf("workers=%d groups=%d queued=%d waiting=%d running=%d completed=%d skipped=%d "+
+		"finished=%d retrieved=%d dropped=%d blocked=%d held=%d paused=%t rejected=%d failed=%d panicked=%d",
+		s.Workers, s.Groups, s.Queued, s.Waiting, s.Running, s.Completed, s.Skipped,
+		s.Finished, s.Retrieved, s.Dropped, s.Blocked, s.Held, s.Paused, s.Rejected, s.Failed, s.Panicked)
 	if s.Wait.Count > 0 {
 		line += fmt.Sprintf(" wait_p50~%v wait_p99~%v run_p50~%v run_p99~%v",
 			s.Wait.Quantile(0.5), s.Wait.Quantile(0.99), s.Run.Quantile(0.5), s.Run.Quantile(0.99))
@@ -94,21 +105,21 @@ func (s Stats) String() string {
 func (s Stats) LogValue() slog.Value {
 	attrs := []slog.Attr{
 		slog.Int("workers", s.Workers),
+		slog.Int("groups", s.Groups),
 		slog.Uint64("queued", s.Queued),
 		slog.Int("waiting", s.Waiting),
 		slog.Int("running", s.Running),
-		slog.Int("finished", s.Finished),
-		slog.Uint64("retrieved", s.Retrieved),
 		slog.Uint64("completed", s.Completed),
 		slog.Uint64("skipped", s.Skipped),
-		slog.Uint64("failed", s.Failed),
-		slog.Uint64("panicked", s.Panicked),
+		slog.Int("finished", s.Finished),
+		slog.Uint64("retrieved", s.Retrieved),
 		slog.Uint64("dropped", s.Dropped),
 		slog.Int("blocked", s.Blocked),
 		slog.Int("held", s.Held),
-		slog.Uint64("rejected", s.Rejected),
-		slog.Int("groups", s.Groups),
 		slog.Bool("paused", s.Paused),
+		slog.Uint64("rejected", s.Rejected),
+		slog.Uint64("failed", s.Failed),
+		slog.Uint64("panicked", s.Panicked),
 	}
 	if s.Wait.Count > 0 {
 		attrs = append(attrs, s.Wait.attr("wait"), s.Run.attr("run"))

@@ -63,6 +63,8 @@ func (j *gJob) RunContext(ctx context.Context) {
 
 func (j *gJob) Err() error { return j.err }
 
+func (j *gJob) unblock() { close(j.release) }
+
 var _ workerpool.ErrorJob = (*gJob)(nil)
 var _ workerpool.ContextJob = (*gJob)(nil)
 
@@ -459,7 +461,7 @@ func TestGroup_PoolOperationsCoverGroups(t *testing.T) {
 			synctest.Wait()
 			assert.Equal(t, workerpool.GroupStats{Queued: 2, Running: 2}, g.Stats())
 			assert.False(t, idle.Load(), "WaitIdle waits for group jobs")
-			releaseAllG(jobs...)
+			releaseAll(jobs...)
 			synctest.Wait()
 			assert.True(t, idle.Load())
 			require.NoError(t, p.Close())
@@ -476,7 +478,7 @@ func TestGroup_PoolOperationsCoverGroups(t *testing.T) {
 			require.NoError(t, p.Resize(3))
 			synctest.Wait()
 			assert.Equal(t, workerpool.GroupStats{Queued: 3, Running: 3}, g.Stats())
-			releaseAllG(jobs...)
+			releaseAll(jobs...)
 			require.NoError(t, g.Wait())
 			require.NoError(t, p.Close())
 		})
@@ -575,13 +577,6 @@ func blockInOrder(t *testing.T, log *startLog, groups []*workerpool.Group[*gJob]
 	for i, name := range names {
 		goDo(func() { assert.NoError(t, groups[i].QueueJob(&gJob{name: name, log: log})) })
 		synctest.Wait()
-	}
-}
-
-// releaseAllG lets blocking group jobs return.
-func releaseAllG(jobs ...*gJob) {
-	for _, j := range jobs {
-		close(j.release)
 	}
 }
 

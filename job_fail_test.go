@@ -1,9 +1,12 @@
 package workerpool_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"runtime"
 	"testing"
+	"testing/synctest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -43,5 +46,102 @@ func TestFailed_CountedForEveryKindOfJobType(t *testing.T) {
 		require.NoError(t, p.WaitIdle(context.Background()))
 		assert.Zero(t, p.Stats().Failed)
 		require.NoError(t, p.Close())
+	})
+}
+
+func TestPanic_CountedDeliveredAndHandled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		type call struct {
+			job       workerpool.Job
+			recovered any
+			stack     bool
+			completed uint64 // Stats().Completed seen inside the handler
+		}
+		var calls []call
+		var p *workerpool.Pool[workerpool.Job]
+		handler := func(job workerpool.Job, recovered any, stack []byte) {
+			calls = append(calls, call{job, recovered, bytes.Contains(stack, []byte("panicJob")), p.Stats().Completed})
+		}
+		p = newPool[workerpool.Job](t, 1, 4, true, workerpool.WithPanicHandler(handler))
+		bad, good := &panicJob{value: "boom"}, &countJob{}
+		require.NoError(t, p.QueueJob(bad))
+		require.NoError(t, p.QueueJob(good))
+		require.NoError(t, p.Close())
+		got := drain(p)
+
+		assert.Equal(t, []workerpool.Job{bad, good}, got, "the panicked job is delivered like any other; the worker lives on")
+		require.Len(t, calls, 1)
+		assert.Same(t, bad, calls[0].job)
+		assert.Equal(t, "boom", calls[0].recovered)
+		assert.True(t, calls[0].stack, "the stack shows the panicking job")
+		assert.Zero(t, calls[0].completed, "the handler returns before the job is counted Completed")
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: 2, Retrieved: 2, Panicked: 1, Failed: 1}, p.Stats())
+	})
+}
+
+func TestPanic_DefaultLogsToStandardLogger(t *testing.T) {
+	buf := captureLog(t)
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool[*panicJob](t, 1, 1, false)
+		require.NoError(t, p.QueueJob(&panicJob{value: errors.New("kaput")}))
+		require.NoError(t, p.Close())
+		_, done := p.GetFinishedWait()
+		require.True(t, done)
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Completed: 1, Panicked: 1, Failed: 1, Dropped: 1}, p.Stats())
+	})
+	assert.Contains(t, buf.String(), "kaput")
+	assert.Contains(t, buf.String(), "goroutine", "the stack is logged")
+}
+
+func TestPanic_HandlerThatPanicsIsRecovered(t *testing.T) {
+	buf := captureLog(t)
+	synctest.Test(t, func(t *testing.T) {
+		handler := func(workerpool.Job, any, []byte) { panic("handler broke") }
+		p := newPool[workerpool.Job](t, 1, 2, true, workerpool.WithPanicHandler(handler))
+		bad, good := &panicJob{value: "boom"}, &countJob{}
+		_, err := p.QueueJobs(bad, good)
+		require.NoError(t, err)
+		require.NoError(t, p.Close())
+		assert.Equal(t, []workerpool.Job{bad, good}, drain(p), "the worker survives its handler")
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: 2, Retrieved: 2, Panicked: 1, Failed: 1}, p.Stats())
+	})
+	assert.Contains(t, buf.String(), "handler broke")
+}
+
+func TestPanic_NilValueCountsAsPanic(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var got any
+		handler := func(_ workerpool.Job, recovered any, _ []byte) { got = recovered }
+		p := newPool[*panicJob](t, 1, 1, false, workerpool.WithPanicHandler(handler))
+		require.NoError(t, p.QueueJob(&panicJob{value: nil}))
+		require.NoError(t, p.Close())
+		p.GetFinishedWait()
+		var nilErr *runtime.PanicNilError
+		assert.ErrorAs(t, got.(error), &nilErr)
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Completed: 1, Panicked: 1, Failed: 1, Dropped: 1}, p.Stats())
+	})
+}
+
+// goexitJob calls runtime.Goexit, which would end a worker goroutine.
+type goexitJob struct{ countJob }
+
+func (j *goexitJob) Run() {
+	j.runs.Add(1)
+	runtime.Goexit()
+}
+
+func TestGoexitJob_WorkerIsReplaced(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool[workerpool.Job](t, 1, 4, true)
+		exits, after := &goexitJob{}, &countJob{}
+		_, err := p.QueueJobs(exits, &goexitJob{}, after)
+		require.NoError(t, err)
+		require.NoError(t, p.Close())
+		got := drain(p)
+		require.Len(t, got, 3, "the jobs after a Goexit still run on a replacement worker")
+		assert.Same(t, after, got[2])
+		assert.EqualValues(t, 1, exits.runs.Load())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 3, Completed: 3, Retrieved: 3, Failed: 2}, p.Stats(),
+			"a Goexit counts Failed")
 	})
 }

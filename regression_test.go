@@ -475,3 +475,128 @@ func TestRegression_IntakeGivesBackABurstsMemory(t *testing.T) {
 	assert.Less(t, after, before+4<<20, "drained, the intake gives it back")
 	require.NoError(t, p.Close())
 }
+
+// Regression: the original hung in its constructor with 0 workers.
+func TestRegression_ZeroWorkersIsAnErrorNotAHang(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, err := workerpool.New[workerpool.Job](0, 10, false)
+		require.ErrorContains(t, err, "workers")
+		require.ErrorContains(t, err, "0")
+	})
+}
+
+// Regression: Stop must never start a job that was waiting when it was called,
+// even though workers are woken by it.
+func TestRegression_StopNeverStartsAWaitingJob(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool[*blockJob](t, 4, 100, false)
+		gate := newBlockJob(-1)
+		// Occupy every worker, then fill the queue; Stop while all are busy.
+		for range 4 {
+			require.NoError(t, p.QueueJob(gate))
+		}
+		synctest.Wait()
+		waiting := make([]*blockJob, 100)
+		for i := range waiting {
+			waiting[i] = newBlockJob(i)
+			require.NoError(t, p.QueueJob(waiting[i]))
+		}
+		require.NoError(t, p.Stop())
+		close(gate.release)
+		_, done := p.GetFinishedWait()
+		require.True(t, done)
+		for _, j := range waiting {
+			require.Zero(t, j.runs.Load(), "job %d", j.id)
+		}
+		assert.Equal(t, workerpool.Stats{Workers: 4, Queued: 104, Completed: 4, Skipped: 100, Dropped: 4}, p.Stats())
+	})
+}
+
+// Regression: the original returned errors from repeated Close/Stop calls.
+func TestRegression_RepeatedCloseAndStopReturnNil(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool[*countJob](t, 2, 2, true)
+		require.NoError(t, p.QueueJob(&countJob{}))
+		synctest.Wait()
+		for range 3 {
+			require.NoError(t, p.Close())
+		}
+		for range 3 {
+			require.NoError(t, p.Stop())
+		}
+		require.NoError(t, p.Close(), "Close after Stop does nothing")
+		assert.Equal(t, workerpool.Stats{Workers: 2, Queued: 1, Completed: 1, Finished: 1}, p.Stats())
+	})
+}
+
+// Regression: in the original, Stop after Close did nothing, so the waiting
+// jobs still ran.
+func TestRegression_StopAfterCloseSkipsWhatIsStillWaiting(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool[*blockJob](t, 1, 3, false)
+		jobs := []*blockJob{newBlockJob(0), newBlockJob(1), newBlockJob(2), newBlockJob(3)}
+		for _, j := range jobs {
+			require.NoError(t, p.QueueJob(j))
+			synctest.Wait()
+		}
+		require.NoError(t, p.Close())
+		close(jobs[0].release)
+		synctest.Wait() // jobs[1] is now running, jobs[2] and jobs[3] wait
+		require.NoError(t, p.Stop())
+		close(jobs[1].release)
+		_, done := p.GetFinishedWait()
+		require.True(t, done)
+		assert.EqualValues(t, 1, jobs[1].runs.Load())
+		assert.Zero(t, jobs[2].runs.Load())
+		assert.Zero(t, jobs[3].runs.Load())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 4, Completed: 2, Skipped: 2, Dropped: 2}, p.Stats())
+	})
+}
+
+// Regression: the original's Stop could deadlock when the finished queue was
+// full and nobody read it. The bubble fails the test on deadlock and on any
+// goroutine left behind.
+func TestRegression_StopNeverDeadlocksOnAFullFinishedQueue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const workers, buf = 3, 2
+		p := newPool[*countJob](t, workers, buf, true)
+		for i := range 2*buf + workers {
+			require.NoError(t, p.QueueJob(&countJob{id: i}))
+			synctest.Wait()
+		}
+		s := p.Stats()
+		require.Equal(t, buf+workers, s.Finished, "finished queue full plus one job held per worker")
+		require.Equal(t, buf, s.Waiting)
+		require.NoError(t, p.Stop())
+		synctest.Wait() // every worker has exited: no deadlock, no leak
+		s = p.Stats()
+		assert.Equal(t, workerpool.Stats{Workers: workers, Queued: 7, Finished: 5, Completed: 5, Skipped: 2}, s)
+		assert.Len(t, drain(p), 5, "the finished queue stays readable after Stop")
+	})
+}
+
+// Regression: no goroutine may outlive a closed pool's work, even when nobody
+// drains the finished queue. synctest.Test fails if any goroutine is left.
+func TestRegression_NoGoroutineOutlivesAClosedPoolsWork(t *testing.T) {
+	for _, bufferSize := range []int{0, 1, 4} {
+		synctest.Test(t, func(t *testing.T) {
+			p := newPool[*countJob](t, 4, bufferSize, true)
+			returned := goDo(func() {
+				for i := range 20 {
+					assert.NoError(t, p.QueueJob(&countJob{id: i}))
+				}
+				assert.NoError(t, p.Close())
+			})
+			// Take a few so that the producer can finish, then abandon the rest.
+			for !returned.Load() {
+				p.GetFinished()
+				synctest.Wait()
+			}
+			synctest.Wait()
+			s := p.Stats()
+			assert.EqualValues(t, 20, s.Completed)
+			assert.Zero(t, s.Running)
+			assert.Zero(t, s.Waiting)
+		})
+	}
+}

@@ -30,7 +30,7 @@ type metric struct {
 	value      func(s workerpool.Stats) float64
 }
 
-// metrics are the series NewCollector exports, in the order of [workerpool.Stats].
+// metrics are the series NewCollector exports.
 var metrics = []metric{
 	{"workerpool_workers", "Workers: the size set by New or Resize, plus retiring workers until their job returns.",
 		prometheus.GaugeValue, func(s workerpool.Stats) float64 { return float64(s.Workers) }},
