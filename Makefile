@@ -76,8 +76,8 @@ server: ## The server workload: requests fanning out onto GOMAXPROCS workers bes
 	$(BENCHSTAT) -col '/impl@(chanmin fifo groups fifo-noslice groups-noslice pond)' server.txt
 
 .PHONY: charts
-charts: ## Draw the charts of BENCHMARKS.md (charts/*.svg) from bench.txt, bench-peers.txt, fairness.txt and server.txt
-	cd internal/charts && $(GO) run . -dir ../..
+charts: ## Draw the charts of BENCHMARKS.md (charts/*.svg) from the outputs in charts/data (bench.txt, bench-peers.txt, fairness.txt, server.txt)
+	cd internal/charts && $(GO) run . -in ../../charts/data -out ../../charts
 
 .PHONY: linearize
 linearize: ## Check HISTORIES recorded histories of the pool (groups on and off, random Close/Stop) for linearizability with porcupine, and that a torn pool is caught
