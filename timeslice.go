@@ -15,7 +15,9 @@ const DefaultTimeSlice = 250 * time.Microsecond
 // longer than d since it last parked or yielded calls [runtime.Gosched] at
 // the next job boundary, outside the pool's lock, so that other goroutines
 // (producers, handlers, tickers, the callers of small groups) get a
-// processor within about a slice even when every processor runs a worker.
+// processor within about a slice even when every processor runs a worker
+// (measured on 2 cores: a sleeping goroutine's wake-up lateness p99 is about
+// twice the slice).
 // d == 0 never yields; without the option the slice is [DefaultTimeSlice].
 // A negative d makes [New] return an error naming it.
 //
