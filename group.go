@@ -270,7 +270,6 @@ func (g *Group[J]) Context() context.Context { return g.ctx }
 // it yields nothing and just waits for that. Breaking out early is allowed
 // and leaves the rest kept.
 func (g *Group[J]) Finished() iter.Seq[J] {
-	g.mustBeMade("Finished")
 	return func(yield func(J) bool) {
 		for {
 			job, ok := g.nextFinished()
@@ -312,6 +311,7 @@ func (g *Group[J]) Stats() GroupStats {
 // nextFinished waits, releasing the pool's mu, for a kept job and takes it,
 // or reports false once the group is done (or stopped) and none is left.
 func (g *Group[J]) nextFinished() (job J, ok bool) {
+	g.mustBeMade("Finished")
 	p := g.p
 	p.lock()
 	defer p.mu.Unlock()
@@ -450,7 +450,7 @@ func (g *Group[J]) endIfDoneLocked() {
 // mustBeMade panics, naming call, if g is not a group made by [Pool.NewGroup].
 func (g *Group[J]) mustBeMade(call string) {
 	if g == nil || g.p == nil {
-		panic("workerpool: Group." + call + " on a Group not made by Pool.NewGroup")
+		panicNotMade("Group."+call, "Pool.NewGroup")
 	}
 }
 

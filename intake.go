@@ -66,15 +66,23 @@ func (p *Pool[J]) countQueuedLocked(l *lane[J]) uint64 {
 }
 
 // countRunningLocked counts one job of l started, and benches l if its
-// group reached its limit.
+// group reached its limit. It stays small enough to inline on the pool's
+// own path; a group's share is counted out of line.
 func (p *Pool[J]) countRunningLocked(l *lane[J]) {
-	if g := l.group; g != nil {
-		g.c.running++
-		if l.limit > 0 && g.c.running >= l.limit {
-			p.benchLocked(l)
-		}
-	}
 	p.c.running++
+	if l.group != nil {
+		p.countGroupRunningLocked(l)
+	}
+}
+
+// countGroupRunningLocked counts one job of l's group started, and benches
+// l if the group reached its limit.
+func (p *Pool[J]) countGroupRunningLocked(l *lane[J]) {
+	g := l.group
+	g.c.running++
+	if l.limit > 0 && g.c.running >= l.limit {
+		p.benchLocked(l)
+	}
 }
 
 // countRejectedLocked counts n jobs of l turned away.
@@ -191,12 +199,20 @@ func (p *Pool[J]) takeLocked(w *worker[J]) {
 	}
 }
 
+// plainStartableLocked is the common case of startableLocked, cheap
+// enough to inline where a worker decides its next step: a job waits, and
+// no pause, context or group needs looking at.
+func (p *Pool[J]) plainStartableLocked() bool {
+	return p.waiting > 0 && !p.paused && p.parent == nil && len(p.groups) == 0
+}
+
 // startableLocked reports whether a worker may start a job now: the pool is
 // not paused, and a job is waiting in a lane that takes turns, or (with
 // bufferSize 0, or every waiting job benched) a call of such a lane is
 // blocked. It first stops the pool if the [WithContext] context has ended,
 // and every group at the front of the turns whose context has ended, so
-// that no job starts once its context's Err() is non-nil.
+// that no job starts once its context's Err() is non-nil. Callers try
+// plainStartableLocked first.
 func (p *Pool[J]) startableLocked() bool {
 	if p.paused || p.stoppedByParentLocked() {
 		return false

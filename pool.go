@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -280,8 +281,7 @@ func (p *Pool[J]) GetFinishedWaitContext(ctx context.Context) (job J, done bool,
 // [Pool.GetFinishedWait] returns them; it ends when the pool is done.
 // Breaking out of the loop early is allowed and leaves the rest queued.
 func (p *Pool[J]) Finished() iter.Seq[J] {
-	p.mustBeMade("Finished")
-	return func(yield func(J) bool) {
+	return func(yield func(J) bool) { // GetFinishedWait checks that p was made by New
 		for {
 			job, done := p.GetFinishedWait()
 			if done || !yield(job) {
@@ -374,8 +374,17 @@ func (p *Pool[J]) tickLocked() {
 // has no workers, so its calls would block for ever or fail deep inside.
 func (p *Pool[J]) mustBeMade(call string) {
 	if p == nil || p.finished == nil {
-		panic("workerpool: Pool." + call + " on a Pool not made by New")
+		panicNotMade("Pool."+call, "New")
 	}
+}
+
+// panicNotMade panics saying that call was made on a value not made by
+// maker. It is out of line, so that the checks calling it stay cheap.
+//
+//go:noinline
+func panicNotMade(call, maker string) {
+	typ := call[:strings.IndexByte(call, '.')]
+	panic("workerpool: " + call + " on a " + typ + " not made by " + maker)
 }
 
 // popFinishedLocked removes and counts the front finished job, releasing a

@@ -164,7 +164,7 @@ func (p *Pool[J]) nextLocked(w *worker[J]) step {
 	case p.live > p.size:
 		p.live-- // retire: a shrink is waiting for a busy worker to come free
 		return stepExit
-	case p.startableLocked():
+	case p.plainStartableLocked() || p.startableLocked():
 		p.takeLocked(w)
 		return stepRun
 	case p.closed:
@@ -213,7 +213,7 @@ func (p *Pool[J]) popIdleLocked() *worker[J] {
 // after Resume, after Resize added workers, and when a group at its limit
 // can start jobs again.
 func (p *Pool[J]) dispatchLocked() {
-	for len(p.idle) > 0 && p.startableLocked() {
+	for len(p.idle) > 0 && (p.plainStartableLocked() || p.startableLocked()) {
 		w := p.popIdleLocked()
 		p.takeLocked(w)
 		w.assigned = true
