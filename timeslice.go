@@ -55,7 +55,9 @@ type slice struct {
 }
 
 // used reports whether the slice d is used up, counting one job; it reads
-// the clock only every s.every jobs. d == 0: never.
+// the clock only every s.every jobs. d == 0: never. When it reports true
+// the caller yields, and the next slice starts at the reading that ended
+// this one, so a worker running long jobs yields once per slice.
 func (s *slice) used(d time.Duration) bool {
 	if d == 0 {
 		return false
@@ -79,12 +81,16 @@ func (s *slice) used(d time.Duration) bool {
 		s.every /= 2
 	}
 	s.last, s.untilRead = now, s.every
-	return now.Sub(s.start) >= d
+	if now.Sub(s.start) < d {
+		return false
+	}
+	s.start = now // the worker yields now: the next slice starts at this reading
+	return true
 }
 
 // restart starts a new slice at the next reading, every jobs from now: the
-// worker just parked or yielded. How often it reads the clock stays as
-// learnt.
+// worker just parked, or yielded for another reason than its slice. How
+// often it reads the clock stays as learnt.
 func (s *slice) restart() {
 	s.start, s.untilRead = time.Time{}, s.checkEvery()
 }

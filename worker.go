@@ -127,9 +127,12 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 		}
 		starved := p.starvedLocked()
 		p.mu.Unlock()
-		if starved || w.slice.used(p.timeSlice) {
-			runtime.Gosched() // let others run: outside the lock, between jobs
+		switch { // let others run: outside the lock, between jobs
+		case starved:
+			runtime.Gosched()
 			w.slice.restart()
+		case w.slice.used(p.timeSlice): // it starts the next slice itself
+			runtime.Gosched()
 		}
 		w.running = true
 		w.err = p.runJob(w) // a panic in Err counts as the job's

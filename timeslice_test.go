@@ -1,0 +1,63 @@
+package workerpool
+
+import (
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// The time slice, on synctest's fake clock: a worker's slice is used up
+// once it has run jobs for d since it last parked or yielded, is never
+// used up with d == 0, and starts again at a park. (An internal test: the
+// yield itself, a runtime.Gosched, leaves nothing a caller could observe.)
+func TestSlice_UsedUpAfterDSinceTheLastPark(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const d = time.Millisecond
+		// job runs one job of length dt and reports whether the slice is then used up.
+		var s slice
+		s.restart() // a worker starts parked
+		job := func(dt time.Duration) bool {
+			time.Sleep(dt)
+			return s.used(d)
+		}
+		used := 0
+		for i := range 100 { // 100 jobs of 100 µs: 10 ms
+			if job(100 * time.Microsecond) {
+				used++ // the worker yields; the next slice starts now
+				if i < 9 {
+					t.Fatalf("slice used up after %d jobs of 100µs, before d=%v", i+1, d)
+				}
+			}
+		}
+		// Readings come every few jobs (8 at first, then adapted), so a
+		// yield comes at most a few jobs after the slice ends: 10 ms of
+		// jobs give about 10 slices, and at least 5.
+		if used < 5 || used > 10 {
+			t.Errorf("slice used up %d times in 10 ms of jobs with d=%v, want 5 to 10", used, d)
+		}
+
+		var never slice
+		never.restart()
+		for range 100 {
+			time.Sleep(100 * time.Microsecond)
+			if never.used(0) {
+				t.Fatal("WithTimeSlice(0) must never yield")
+			}
+		}
+
+		// Jobs longer than the slice: once the worker has measured them (its
+		// first 8 jobs, then a few readings), it yields after each.
+		var long slice
+		long.restart()
+		yields := 0
+		for range 40 {
+			time.Sleep(2 * d)
+			if long.used(d) {
+				yields++
+			}
+		}
+		if yields < 20 {
+			t.Errorf("with jobs of 2×d the slice was used up %d times in 40 jobs, want at least 20", yields)
+		}
+	})
+}
