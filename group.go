@@ -41,7 +41,7 @@ type Group[J Job] struct {
 // kept holds a group's finished jobs for Finished, in completion order
 // (never more than it queued), in a value of its own, so that a cleanup can
 // release them once the group is unreachable (see NewGroup). Its jobs count
-// in p.keptJobs.
+// in p.finished.kept.
 type kept[J Job] struct {
 	p    *Pool[J]
 	jobs deque.Deque[J] // guarded by p.mu
@@ -323,7 +323,7 @@ func (g *Group[J]) nextFinished() (job J, ok bool) {
 	}
 	g.c.retrieved++
 	p.c.retrieved++
-	p.keptJobs--
+	p.finished.kept--
 	return g.kept.jobs.PopFront(), true
 }
 
@@ -335,7 +335,7 @@ func (g *Group[J]) completeLocked(job J, err error, panicked bool) {
 	g.c.completed++
 	if g.kept != nil && !g.released {
 		pushKeep(&g.kept.jobs, job)
-		g.p.keptJobs++
+		g.p.finished.kept++
 	} else {
 		g.c.dropped++
 		g.p.c.dropped++
@@ -459,7 +459,7 @@ func (g *Group[J]) mustBeMade(call string) {
 func (k *kept[J]) releaseLocked() int {
 	n := k.jobs.Len()
 	k.jobs.Clear()
-	k.p.keptJobs -= n
+	k.p.finished.kept -= n
 	k.p.c.dropped += uint64(n)
 	return n
 }

@@ -473,3 +473,21 @@ func (c *calls[J]) remove(pr *producer[J]) {
 	pr.prev, pr.next = nil, nil
 	c.n--
 }
+
+// pushKeep appends v to d, and keeps d from shrinking below the capacity it
+// grows to: a deque shrinks once a quarter full, so a queue that cycles
+// through more than its base capacity would allocate on every cycle. Memory
+// stays at the queue's high-water mark instead.
+func pushKeep[T any](d *deque.Deque[T], v T) {
+	if d.Len() == d.Cap() {
+		keepCap(d)
+	}
+	d.PushBack(v)
+}
+
+// keepCap makes the capacity d is about to double to its base capacity.
+func keepCap[T any](d *deque.Deque[T]) {
+	if n := d.Len(); n > 0 {
+		d.SetBaseCap(2 * n)
+	}
+}

@@ -36,7 +36,7 @@ func (p *Pool[J]) Resize(workers int) error {
 	for p.live < p.size {
 		p.newWorkerLocked()
 	}
-	p.finished.Grow(finishedLimit(p.live, p.bufferSize))
+	p.finished.grow(p.live)
 	p.dispatchLocked()
 	return nil
 }

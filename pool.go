@@ -5,12 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"math"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/gammazero/deque"
 )
 
 // Errors returned by the queuing calls. Match them with [errors.Is].
@@ -66,24 +63,13 @@ type Pool[J Job] struct {
 	groups       []*Group[J]    // groups not yet done, each at its index
 	unstarted    []entry[J]     // jobs skipped by the WithContext stop, kept for StopAndCollect until Stop
 
-	// finished holds the pool's own jobs whose Run returned, not yet
-	// retrieved. The first bufferSize of them are queued;
-	// for each one beyond, a worker is held in holders, so an open pool has
-	// finished.Len() <= bufferSize+live.
-	finished *ringQueue[J]
-	// holders are the workers that pushed a finished job while the finished
-	// queue was full, oldest first: Held == holders.Len(), and while the pool
-	// is open holders.Len() == max(0, finished.Len()-bufferSize). Each
-	// retrieval releases the oldest; Close and Stop release them all.
-	holders  deque.Deque[*worker[J]]
-	keptJobs int // finished jobs kept by groups: Finished == finished.Len() + keptJobs
+	finished finishedQueue[J] // the pool's own finished jobs, and the workers held while it is full
 
 	// With timings: wait.Count == running + completed, run.Count == completed.
 	wait, run Timings
 	now       time.Duration // with timings: the clock for the current critical section (see lock)
 
-	hasFinished sync.Cond // consumers: finished non-empty, or done
-	isIdle      sync.Cond // WaitIdle: no job waiting and nothing running
+	isIdle sync.Cond // WaitIdle: no job waiting and nothing running
 
 	// idle holds the parked workers, most recently parked last. Unless the
 	// pool is paused it is non-empty only while no job waits and no call is
@@ -145,7 +131,6 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 		timeSlice:     cfg.timeSlice,
 		shrinkAbove:   shrinkThreshold(bufferSize),
 		epoch:         time.Now(),
-		finished:      newRingQueue[J](finishedLimit(workers, bufferSize)),
 	}
 	// With the base capacity set, the deque never shrinks below it, so a
 	// pool that cycles within min(bufferSize, maxPrealloc) jobs allocates once.
@@ -159,7 +144,7 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 		parent = cfg.ctx
 	}
 	p.ctx, p.cancel = context.WithCancel(context.WithoutCancel(parent))
-	p.hasFinished.L = &p.mu
+	p.finished.init(&p.mu, workers, bufferSize)
 	p.isIdle.L = &p.mu
 
 	p.lock()
@@ -249,7 +234,7 @@ func (p *Pool[J]) GetFinished() (job J, done bool) {
 	p.mustBeMade("GetFinished")
 	p.lock()
 	defer p.mu.Unlock()
-	if p.finished.Len() > 0 {
+	if p.finished.len() > 0 {
 		return p.popFinishedLocked(), false
 	}
 	return job, p.doneLocked()
@@ -331,13 +316,13 @@ func (p *Pool[J]) Stats() Stats {
 		Queued:    p.c.queued,
 		Waiting:   p.waiting,
 		Running:   p.c.running,
-		Finished:  p.finished.Len() + p.keptJobs,
+		Finished:  p.finished.len() + p.finished.kept,
 		Retrieved: p.c.retrieved,
 		Completed: p.c.completed,
 		Skipped:   p.c.skipped,
 		Panicked:  p.c.panicked,
 		Blocked:   p.blockedCalls,
-		Held:      p.holders.Len(),
+		Held:      p.finished.held(),
 		Rejected:  p.c.rejected,
 		Paused:    p.paused,
 		Failed:    p.c.failed,
@@ -373,7 +358,7 @@ func (p *Pool[J]) tickLocked() {
 // mustBeMade panics, naming call, if p was not made by [New]: the zero Pool
 // has no workers, so its calls would block for ever or fail deep inside.
 func (p *Pool[J]) mustBeMade(call string) {
-	if p == nil || p.finished == nil {
+	if p == nil || !p.made() {
 		panicNotMade("Pool."+call, "New")
 	}
 }
@@ -387,14 +372,14 @@ func panicNotMade(call, maker string) {
 	panic("workerpool: " + call + " on a " + typ + " not made by " + maker)
 }
 
+// made reports whether p was made by [New], which sets ctx and never changes it.
+func (p *Pool[J]) made() bool { return p.ctx != nil }
+
 // popFinishedLocked removes and counts the front finished job, releasing a
 // worker that holds a job if one exists.
 func (p *Pool[J]) popFinishedLocked() J {
-	if p.holders.Len() > 0 {
-		p.releaseLocked(p.holders.PopFront())
-	}
 	p.c.retrieved++
-	return p.finished.Pop()
+	return p.finished.pop()
 }
 
 // waitFinished is GetFinishedWait with a context.
@@ -403,11 +388,11 @@ func (p *Pool[J]) waitFinished(ctx context.Context) (job J, done bool, err error
 	defer p.mu.Unlock()
 	var cw ctxWaker
 	defer cw.stop()
-	for p.finished.Len() == 0 {
+	for p.finished.len() == 0 {
 		if p.doneLocked() {
 			return job, true, nil
 		}
-		if err := cw.wait(ctx, &p.hasFinished); err != nil {
+		if err := cw.wait(ctx, &p.finished.ready); err != nil {
 			return job, false, err
 		}
 	}
@@ -421,16 +406,5 @@ func (p *Pool[J]) idleLocked() bool {
 
 // doneLocked reports whether the pool can never produce another finished job.
 func (p *Pool[J]) doneLocked() bool {
-	return p.closed && p.idleLocked() && p.finished.Len() == 0
-}
-
-// finishedLimit is the most jobs the finished queue can ever hold with
-// workers live workers: a pool holds at most 2*bufferSize + workers jobs
-// (intake, finished queue, and one job running or held per worker), and
-// after Close no job is added. It saturates at math.MaxInt.
-func finishedLimit(workers, bufferSize int) int {
-	if bufferSize > (math.MaxInt-workers)/2 {
-		return math.MaxInt
-	}
-	return 2*bufferSize + workers
+	return p.closed && p.idleLocked() && p.finished.len() == 0
 }

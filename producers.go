@@ -42,7 +42,7 @@ func (p *Pool[J]) queue(ctx context.Context, l *lane[J], job J) error {
 		p.mu.Unlock()
 		return nil
 	}
-	if p.finished == nil {
+	if !p.made() {
 		p.mu.Unlock()
 		p.mustBeMade("QueueJob")
 	}

@@ -110,9 +110,7 @@ func (p *Pool[J]) closeLocked() {
 			p.popIdleLocked().wake.Signal() // it runs what is waiting, or exits
 		}
 		p.rejectBlockedLocked(&p.own)
-		for p.holders.Len() > 0 {
-			p.releaseLocked(p.holders.PopFront())
-		}
+		p.finished.releaseAll()
 		for i := len(p.groups) - 1; i >= 0; i-- { // a group that ends leaves p.groups, swapped with the last
 			p.groups[i].closeLocked(ErrGroupClosed) // its blocked calls see p.closed: ErrClosed
 		}
@@ -135,7 +133,7 @@ func (p *Pool[J]) settleLocked() {
 // waiting for the end are woken and the pool's context is released.
 func (p *Pool[J]) endLocked() {
 	p.shrinkLocked(&p.own) // nothing will wait there again
-	p.hasFinished.Broadcast()
+	p.finished.ready.Broadcast()
 	p.cancel()
 	if p.unwatch != nil {
 		p.unwatch()

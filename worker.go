@@ -11,7 +11,7 @@ import (
 // A worker is the state of one worker goroutine. The fields up to holding
 // are guarded by the pool's mu: others reach the worker through them while it
 // is parked in the pool's idle list (a job can be handed to it, a shrink can
-// retire it) or held in holders (a retrieval releases it). Each worker waits
+// retire it) or held by the finished queue (a retrieval releases it). Each worker waits
 // on a Cond of its own, so every wake-up reaches the one goroutine that can
 // use it.
 type worker[J Job] struct {
@@ -22,7 +22,7 @@ type worker[J Job] struct {
 	parked   bool          // in the pool's idle list
 	assigned bool          // while parked, job was handed over (counted Running); the worker has not picked it up yet
 	retired  bool          // taken off idle by a shrink (no longer counted in live): the goroutine exits
-	holding  bool          // in the pool's holders: job is counted Finished, waiting for room in the finished queue
+	holding  bool          // held by the finished queue: job is counted Finished, waiting for room there
 
 	// Owned by the worker goroutine (and the replacement it starts after a
 	// runtime.Goexit); never touched by others.
@@ -99,7 +99,7 @@ func (p *Pool[J]) failEarly(w *worker[J]) {
 // panic recovered into w. It completes a job and takes the next one in one
 // critical section, and it is where a worker parks, in two places: while no
 // job is there for it (in idle), and while its finished job waits for room
-// in the finished queue (in holders).
+// in the finished queue (held there).
 func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 	defer func() {
 		if w.running { // the job panicked or called runtime.Goexit
@@ -113,7 +113,7 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 		if w.returned {
 			p.completeLocked(w)
 			for w.holding {
-				p.waitLocked(&w.wake) // parked in holders: a retrieval, Close or Stop releases w
+				p.waitLocked(&w.wake) // held by the finished queue: a retrieval, Close or Stop releases w
 			}
 		}
 		switch p.nextLocked(w) {
@@ -247,8 +247,8 @@ func (p *Pool[J]) runJob(w *worker[J]) error {
 // completeLocked counts w's job, whose Run returned, as Completed (and
 // Failed, Panicked), and delivers it: a group's job to its group, the pool's
 // own to the finished queue with queueFinished, else it is dropped. If the
-// finished queue is then over bufferSize while the pool is open, w is put in
-// holders: the caller parks it until a retrieval, Close or Stop releases it.
+// finished queue is then over bufferSize while the pool is open, the queue
+// holds w: the caller parks it until a retrieval, Close or Stop releases it.
 func (p *Pool[J]) completeLocked(w *worker[J]) {
 	p.c.running--
 	p.c.completed++
@@ -265,24 +265,13 @@ func (p *Pool[J]) completeLocked(w *worker[J]) {
 	case w.lane.group != nil:
 		w.lane.group.completeLocked(w.job, w.err, w.panicked)
 	case p.queueFinished:
-		p.finished.Push(w.job)
-		p.hasFinished.Signal()
-		if !p.closed && p.finished.Len() > p.bufferSize {
-			w.holding = true
-			p.holders.PushBack(w)
-		}
+		p.finished.push(w, !p.closed)
 	default:
 		p.c.dropped++
 	}
 	p.settleLocked()
 	var zero J
 	w.job, w.lane, w.err, w.returned, w.panicked = zero, nil, nil, false, false
-}
-
-// releaseLocked lets a worker held in holders go on.
-func (p *Pool[J]) releaseLocked(w *worker[J]) {
-	w.holding = false
-	w.wake.Signal()
 }
 
 // handlePanic gives a job's panic to the panic handler, or logs it. A panic
