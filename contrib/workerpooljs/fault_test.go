@@ -3,6 +3,7 @@ package workerpooljs_test
 import (
 	"context"
 	"net"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -108,4 +109,143 @@ func TestPoolOptionsPassThrough(t *testing.T) {
 
 	_, err := workerpooljs.New(consumer(t, js), decoder(l, "x"), workerpooljs.PoolOptions(workerpool.WithTimeSlice(-1)))
 	assert.ErrorContains(t, err, "WithTimeSlice: the slice must not be negative, got -1ns")
+}
+
+// A worker whose connection stalls for longer than AckWait loses its message
+// to another worker, which runs and acks it; the stalled worker's ack, which
+// reaches the server once the link carries packets again, finds nothing to
+// ack. Nothing is lost and the stream ends empty; the job ran twice, once per
+// delivery. The server takes an ack by stream sequence, whichever delivery it
+// came from, so a late ack that arrived while the other worker still ran the
+// job would ack it for that worker: the client cannot know, which is why the
+// README asks for idempotent jobs.
+func TestStalledConnectionPastAckWait(t *testing.T) {
+	const ackWait = time.Second
+	srv := startServer(t)
+	_, js := connect(t, srv)
+	setup(t, js, jetstream.ConsumerConfig{AckWait: ackWait})
+	publish(t, js, "0:sleep:300")
+	l := newLedger()
+
+	px := newStallProxy(t, srv.Addr().String())
+	nc, err := nats.Connect(px.url())
+	require.NoError(t, err)
+	t.Cleanup(nc.Close)
+	ajs, err := jetstream.New(nc)
+	require.NoError(t, err)
+	a, err := workerpooljs.New(consumer(t, ajs), decoder(l, "a"), workerpooljs.Workers(1), workerpooljs.Buffer(0))
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	aDone := make(chan error, 1)
+	go func() { aDone <- a.Run(ctx) }()
+
+	eventually(t, 30*time.Second, "worker a runs the job", func() bool { return l.distinct() == 1 })
+	px.stall() // before the job returns: its ack stays on the stalled link
+	b := start(t, srv, l, "b", workerpooljs.Workers(1))
+	eventually(t, 30*time.Second, "worker b runs the job after AckWait", func() bool {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.runs[0] == 2
+	})
+	eventually(t, 30*time.Second, "b's ack empties the stream", func() bool { return streamEmpty(t, js) })
+	eventually(t, 30*time.Second, "a's job returned", func() bool { return a.Stats().Completed == 1 })
+	px.resume() // a's late ack reaches the server
+	cancel()
+	require.NoError(t, <-aDone)
+	require.NoError(t, b.stop(t))
+
+	assert.Equal(t, []string{"a", "b"}, l.by[0], "the job ran on a, then on b")
+	assert.Equal(t, []uint64{1, 2}, l.delivered[0], "b ran the second delivery")
+	assert.True(t, streamEmpty(t, js), "a's late ack changed nothing")
+	checkStats(t, a.Stats(), 0)
+	checkStats(t, b.w.Stats(), 2)
+}
+
+// A stallProxy forwards TCP connections to a server and can stall them:
+// while stalled, what it reads is not passed on in either direction, as on a
+// link that stops carrying packets without closing.
+type stallProxy struct {
+	ln      net.Listener
+	mu      sync.Mutex
+	changed sync.Cond // L is mu; signalled when stalled changes or the proxy closes
+	stalled bool
+	closed  bool
+	conns   []net.Conn
+}
+
+// newStallProxy listens on a loopback port and forwards every connection to
+// target until the test ends.
+func newStallProxy(t testing.TB, target string) *stallProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	p := &stallProxy{ln: ln}
+	p.changed.L = &p.mu
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, s)
+			p.mu.Unlock()
+			go p.pipe(s, c)
+			go p.pipe(c, s)
+		}
+	}()
+	t.Cleanup(p.close)
+	return p
+}
+
+func (p *stallProxy) url() string { return "nats://" + p.ln.Addr().String() }
+
+// pipe copies src to dst, waiting while the proxy is stalled.
+func (p *stallProxy) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			for p.stalled && !p.closed {
+				p.changed.Wait() // parked: the link is stalled
+			}
+			p.mu.Unlock()
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			dst.Close()
+			return
+		}
+	}
+}
+
+func (p *stallProxy) set(stalled bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stalled = stalled
+	p.changed.Broadcast()
+}
+
+func (p *stallProxy) stall()  { p.set(true) }
+func (p *stallProxy) resume() { p.set(false) }
+
+// close stops accepting, closes every connection and ends the pipes.
+func (p *stallProxy) close() {
+	p.ln.Close()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	p.changed.Broadcast()
+	for _, c := range p.conns {
+		c.Close()
+	}
 }
