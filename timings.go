@@ -18,13 +18,25 @@ const NumTimingBuckets = 28
 // the overflow bucket, whose bound is the longest Duration. They are fixed,
 // so histograms of different pools and of different moments can be added
 // bucket by bucket.
+//
+// Treat it as read-only. It is a variable because arrays cannot be
+// constants; the package never reads it (it computes the same bounds with
+// timingBound), so a write to it changes only what the program that wrote
+// it reads, never a pool's histograms or quantiles.
 var TimingBounds = func() (b [NumTimingBuckets]time.Duration) {
-	for i := range NumTimingBuckets - 1 {
-		b[i] = time.Microsecond << i
+	for i := range b {
+		b[i] = timingBound(i)
 	}
-	b[NumTimingBuckets-1] = math.MaxInt64
 	return b
 }()
+
+// timingBound returns TimingBounds[i], which the package never reads.
+func timingBound(i int) time.Duration {
+	if i == NumTimingBuckets-1 {
+		return math.MaxInt64
+	}
+	return time.Microsecond << i
+}
 
 // Timings is a histogram of how long jobs took, as [Stats].Wait and
 // [Stats].Run report it with [WithTimings].
@@ -77,16 +89,16 @@ func (t Timings) Quantile(q float64) time.Duration {
 			continue
 		}
 		if i == NumTimingBuckets-1 {
-			return TimingBounds[i-1]
+			return timingBound(i - 1)
 		}
 		lo := time.Duration(0)
 		if i > 0 {
-			lo = TimingBounds[i-1]
+			lo = timingBound(i - 1)
 		}
 		frac := (rank - float64(below)) / float64(n)
-		return lo + time.Duration(frac*float64(TimingBounds[i]-lo))
+		return lo + time.Duration(frac*float64(timingBound(i)-lo))
 	}
-	return TimingBounds[NumTimingBuckets-2]
+	return timingBound(NumTimingBuckets - 2)
 }
 
 // attr is t as a slog group named name: count, sum, and the estimated p50

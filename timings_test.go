@@ -139,3 +139,27 @@ func TestTimings_StringAndLogValueShowTheQuantiles(t *testing.T) {
 	assert.Contains(t, buf.String(), "stats.run.count=2")
 	assert.NotContains(t, workerpool.Stats{}.String(), "wait_p50", "nothing without timings")
 }
+
+// TimingBounds is a variable only because arrays cannot be constants: a
+// program that writes to it changes neither a pool's buckets nor its
+// quantiles. (Not parallel: it writes a package variable.)
+func TestTimings_WritingTimingBoundsChangesNothingInThePool(t *testing.T) {
+	saved := workerpool.TimingBounds
+	defer func() { workerpool.TimingBounds = saved }()
+	h := one(3*time.Microsecond, 4)
+	wantP50 := h.Quantile(0.5)
+	for i := range workerpool.TimingBounds {
+		workerpool.TimingBounds[i] = time.Hour
+	}
+	assert.Equal(t, wantP50, h.Quantile(0.5), "Quantile reads its own bounds")
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool[*blockJob](t, 1, 1, false, workerpool.WithTimings())
+		j := newBlockJob(0)
+		require.NoError(t, p.QueueJob(j))
+		time.Sleep(3 * time.Microsecond)
+		close(j.release)
+		require.NoError(t, p.WaitIdle(context.Background()))
+		assert.Equal(t, uint64(1), p.Stats().Run.Buckets[2], "2µs < 3µs <= 4µs, whatever TimingBounds says")
+		require.NoError(t, p.Close())
+	})
+}
