@@ -56,8 +56,7 @@ type slice struct {
 
 // used reports whether the slice d is used up, counting one job; it reads
 // the clock only every s.every jobs. d == 0: never. When it reports true
-// the caller yields, and the next slice starts at the reading that ended
-// this one, so a worker running long jobs yields once per slice.
+// the caller yields, then calls resumed.
 func (s *slice) used(d time.Duration) bool {
 	if d == 0 {
 		return false
@@ -81,11 +80,17 @@ func (s *slice) used(d time.Duration) bool {
 		s.every /= 2
 	}
 	s.last, s.untilRead = now, s.every
-	if now.Sub(s.start) < d {
-		return false
-	}
-	s.start = now // the worker yields now: the next slice starts at this reading
-	return true
+	return now.Sub(s.start) >= d
+}
+
+// resumed starts the next slice now: the worker is back from the yield
+// that used asked for. The time it spent off its processor, which grows
+// with the goroutines that ran meanwhile, counts neither in the new slice
+// (which would be used up at once, and the worker would yield at every
+// reading) nor in how often it reads the clock. One reading per slice.
+func (s *slice) resumed() {
+	now := time.Now()
+	s.start, s.last = now, now
 }
 
 // restart starts a new slice at the next reading, every jobs from now: the

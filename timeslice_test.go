@@ -23,7 +23,8 @@ func TestSlice_UsedUpAfterDSinceTheLastPark(t *testing.T) {
 		used := 0
 		for i := range 100 { // 100 jobs of 100 µs: 10 ms
 			if job(100 * time.Microsecond) {
-				used++ // the worker yields; the next slice starts now
+				used++ // the worker yields and is back at once
+				s.resumed()
 				if i < 9 {
 					t.Fatalf("slice used up after %d jobs of 100µs, before d=%v", i+1, d)
 				}
@@ -54,10 +55,40 @@ func TestSlice_UsedUpAfterDSinceTheLastPark(t *testing.T) {
 			time.Sleep(2 * d)
 			if long.used(d) {
 				yields++
+				long.resumed()
 			}
 		}
 		if yields < 20 {
 			t.Errorf("with jobs of 2×d the slice was used up %d times in 40 jobs, want at least 20", yields)
+		}
+	})
+}
+
+// A worker that yields for its slice may stay off its processor for longer
+// than the slice while the other goroutines run (with more workers than
+// processors, each of them runs a slice). Its next slice starts when it is
+// back: it still yields once per slice of its own running, not at every
+// clock reading, and reads the clock as rarely as its jobs allow.
+func TestSlice_TimeOffTheProcessorIsNotInTheNextSlice(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const d = time.Millisecond
+		var s slice
+		s.restart()
+		yields := 0
+		for range 10_000 { // jobs of 10 µs: 100 ms of running
+			time.Sleep(10 * time.Microsecond)
+			if s.used(d) {
+				yields++
+				time.Sleep(3 * d) // off the processor while others run
+				s.resumed()
+			}
+		}
+		// 100 slices of running, each yield up to a reading period late.
+		if yields < 50 || yields > 100 {
+			t.Errorf("%d yields in 100 ms of running with d=%v, want 50 to 100", yields, d)
+		}
+		if s.every < 16 {
+			t.Errorf("reading the clock every %d jobs of 10µs with d=%v, want at least 16 (about four readings a slice)", s.every, d)
 		}
 	})
 }

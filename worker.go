@@ -131,8 +131,9 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 		case starved:
 			runtime.Gosched()
 			w.slice.restart()
-		case w.slice.used(p.timeSlice): // it starts the next slice itself
+		case w.slice.used(p.timeSlice):
 			runtime.Gosched()
+			w.slice.resumed()
 		}
 		w.running = true
 		w.err = p.runJob(w) // a panic in Err counts as the job's
