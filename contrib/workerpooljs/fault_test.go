@@ -124,7 +124,7 @@ func TestStalledConnectionPastAckWait(t *testing.T) {
 	srv := startServer(t)
 	_, js := connect(t, srv)
 	setup(t, js, jetstream.ConsumerConfig{AckWait: ackWait})
-	publish(t, js, "0:sleep:300")
+	publish(t, js, "0:gate")
 	l := newLedger()
 
 	px := newStallProxy(t, srv.Addr().String())
@@ -141,7 +141,8 @@ func TestStalledConnectionPastAckWait(t *testing.T) {
 	go func() { aDone <- a.Run(ctx) }()
 
 	eventually(t, 30*time.Second, "worker a runs the job", func() bool { return l.distinct() == 1 })
-	px.stall() // before the job returns: its ack stays on the stalled link
+	px.stall()
+	close(l.gate) // the job returns now: its ack stays on the stalled link
 	b := start(t, srv, l, "b", workerpooljs.Workers(1))
 	eventually(t, 30*time.Second, "worker b runs the job after AckWait", func() bool {
 		l.mu.Lock()

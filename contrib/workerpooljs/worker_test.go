@@ -27,10 +27,11 @@ type ledger struct {
 	runs      map[int]int      // id -> runs
 	delivered map[int][]uint64 // id -> NumDelivered at each run
 	by        map[int][]string // id -> the workers that ran it
+	gate      chan struct{}    // jobs of kind "gate" wait until it is closed
 }
 
 func newLedger() *ledger {
-	return &ledger{runs: map[int]int{}, delivered: map[int][]uint64{}, by: map[int][]string{}}
+	return &ledger{runs: map[int]int{}, delivered: map[int][]uint64{}, by: map[int][]string{}, gate: make(chan struct{})}
 }
 
 func (l *ledger) ran(j *idJob) {
@@ -49,7 +50,8 @@ func (l *ledger) distinct() int {
 }
 
 // idJob is decoded from a message "id" or "id:kind[:ms]": kind "fail"
-// fails through Err, "panic" panics, "sleep" sleeps ms milliseconds.
+// fails through Err, "panic" panics, "sleep" sleeps ms milliseconds, "gate"
+// waits until the test closes its ledger's gate.
 type idJob struct {
 	id        int
 	kind      string
@@ -66,6 +68,8 @@ func (j *idJob) Run() {
 		panic("job " + strconv.Itoa(j.id))
 	case "sleep":
 		time.Sleep(j.sleep)
+	case "gate":
+		<-j.ledger.gate
 	}
 }
 
