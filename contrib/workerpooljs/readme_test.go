@@ -35,31 +35,13 @@ func TestReadme_ProgramRunsOnACluster(t *testing.T) {
 // one cluster, and returns their client URLs once JetStream has a leader.
 func startCluster(t *testing.T, n int) []string {
 	t.Helper()
-	ports := make([]int, n)
-	routes := make([]string, n)
-	for i := range ports {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		ports[i] = l.Addr().(*net.TCPAddr).Port
-		require.NoError(t, l.Close())
-		routes[i] = fmt.Sprintf("nats://127.0.0.1:%d", ports[i])
+	var servers []*server.Server
+	for attempt := 1; servers == nil; attempt++ {
+		require.LessOrEqual(t, attempt, 3, "the cluster's servers did not start in 3 attempts")
+		servers = tryCluster(t, n)
 	}
 	urls := make([]string, n)
-	servers := make([]*server.Server, n)
-	for i := range n {
-		s, err := server.NewServer(&server.Options{
-			ServerName: fmt.Sprintf("n%d", i+1), Host: "127.0.0.1", Port: -1,
-			JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
-			Cluster: server.ClusterOpts{Name: "jobs", Host: "127.0.0.1", Port: ports[i]},
-			Routes:  server.RoutesFromStr(strings.Join(routes, ",")),
-		})
-		require.NoError(t, err)
-		go s.Start()
-		t.Cleanup(s.Shutdown)
-		servers[i] = s
-	}
 	for i, s := range servers {
-		require.True(t, s.ReadyForConnections(10*time.Second), "server %d did not start", i+1)
 		urls[i] = s.ClientURL()
 	}
 	eventually(t, time.Minute, "the cluster has a JetStream leader", func() bool {
@@ -80,4 +62,44 @@ func startCluster(t *testing.T, n int) []string {
 		return false
 	})
 	return urls
+}
+
+// tryCluster starts n servers routed to each other on route ports it
+// reserves by listening and closing, and returns them once every listener
+// is up; or nil, with every server shut down, if one is not up within 10 s:
+// another socket can take a reserved port before its server binds it.
+func tryCluster(t *testing.T, n int) []*server.Server {
+	t.Helper()
+	ports := make([]int, n)
+	routes := make([]string, n)
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		ports[i] = l.Addr().(*net.TCPAddr).Port
+		require.NoError(t, l.Close())
+		routes[i] = fmt.Sprintf("nats://127.0.0.1:%d", ports[i])
+	}
+	servers := make([]*server.Server, n)
+	for i := range n {
+		s, err := server.NewServer(&server.Options{
+			ServerName: fmt.Sprintf("n%d", i+1), Host: "127.0.0.1", Port: -1,
+			JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
+			Cluster: server.ClusterOpts{Name: "jobs", Host: "127.0.0.1", Port: ports[i]},
+			Routes:  server.RoutesFromStr(strings.Join(routes, ",")),
+		})
+		require.NoError(t, err)
+		go s.Start()
+		t.Cleanup(s.Shutdown)
+		servers[i] = s
+	}
+	for i, s := range servers {
+		if !s.ReadyForConnections(10 * time.Second) {
+			t.Logf("server %d did not start (its route port %d may have been taken): starting the cluster again", i+1, ports[i])
+			for _, s := range servers {
+				s.Shutdown()
+			}
+			return nil
+		}
+	}
+	return servers
 }
