@@ -1,9 +1,12 @@
 package workerpool_test
 
 import (
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/seed761c1f22/workerpool/internal/readmetest"
 )
@@ -25,4 +28,31 @@ func TestMigrating_EveryGoBlockRuns(t *testing.T) {
 	outs := readmetest.Run(t, "MIGRATING.md")
 	assert.Equal(t, "https://b.example/missing failed: 404\n", outs[0])
 	assert.Equal(t, "job 3 failed 1\n", outs[1])
+}
+
+// TestReadme_SetUpCommandsRun runs the set-up block's commands but `make
+// test`, which is what CI runs (and would run this test again): so far,
+// `go run ./example`.
+func TestReadme_SetUpCommandsRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the demo")
+	}
+	blocks, err := readmetest.Fenced("README.md", "sh")
+	require.NoError(t, err)
+	require.Len(t, blocks, 1, "the README has one set-up block")
+	ran := 0
+	for _, line := range strings.Split(blocks[0], "\n") {
+		cmd := strings.Fields(strings.TrimSpace(strings.SplitN(line, "#", 2)[0]))
+		if len(cmd) == 0 || cmd[0] == "make" {
+			continue
+		}
+		out, err := exec.Command(cmd[0], cmd[1:]...).CombinedOutput()
+		require.NoError(t, err, "%s:\n%s", strings.Join(cmd, " "), out)
+		if strings.Join(cmd, " ") == "go run ./example" {
+			assert.Contains(t, string(out), "StopAndCollect handed back")
+			assert.Regexp(t, `done in \S+: queued \d+ = completed \d+ \+ skipped \d+`, string(out))
+		}
+		ran++
+	}
+	assert.Equal(t, 1, ran, "commands run")
 }

@@ -3,6 +3,8 @@ package workerpooljs_test
 import (
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -102,4 +104,31 @@ func tryCluster(t *testing.T, n int) []*server.Server {
 		}
 	}
 	return servers
+}
+
+// TestReadme_ClusterConfigParses loads the README's server configuration
+// with nats-server's own parser and checks that it says what the README
+// says: a named server with JetStream, in cluster "jobs", routed to all
+// three nodes.
+func TestReadme_ClusterConfigParses(t *testing.T) {
+	blocks, err := readmetest.Fenced("README.md", "")
+	require.NoError(t, err)
+	var conf string
+	for _, b := range blocks {
+		if strings.HasPrefix(b, "# n1.conf") {
+			conf = b
+		}
+	}
+	require.NotEmpty(t, conf, "the README has the block of n1.conf")
+	path := filepath.Join(t.TempDir(), "n1.conf")
+	require.NoError(t, os.WriteFile(path, []byte(conf), 0o600))
+	opts, err := server.ProcessConfigFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, "n1", opts.ServerName)
+	assert.Equal(t, 4222, opts.Port)
+	assert.True(t, opts.JetStream)
+	assert.Equal(t, "/var/lib/nats/n1", opts.StoreDir)
+	assert.Equal(t, "jobs", opts.Cluster.Name)
+	assert.Equal(t, 6222, opts.Cluster.Port)
+	assert.Len(t, opts.Routes, 3)
 }

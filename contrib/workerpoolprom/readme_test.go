@@ -3,6 +3,7 @@ package workerpoolprom
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -32,5 +33,33 @@ func TestReadme_TableListsEveryMetric(t *testing.T) {
 	}
 	for _, h := range histograms {
 		assert.Contains(t, readme, fmt.Sprintf("| `%s` | histogram | %s |", h.name, h.help))
+	}
+}
+
+// TestReadme_AlertsUseExportedMetrics keeps the alert rules (the README's
+// yaml block, and the root README's alert table) on metrics the collector
+// exports, so a renamed metric cannot leave an alert that never fires.
+func TestReadme_AlertsUseExportedMetrics(t *testing.T) {
+	exported := map[string]bool{}
+	for _, m := range metrics {
+		exported[m.name] = true
+	}
+	for _, h := range histograms {
+		for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+			exported[h.name+suffix] = true
+		}
+	}
+	rules, err := readmetest.Fenced("README.md", "yaml")
+	require.NoError(t, err)
+	require.Len(t, rules, 1, "the README has one block of alert rules")
+	root, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	name := regexp.MustCompile(`workerpool_[a-z_]+`)
+	for doc, text := range map[string]string{"README.md": rules[0], "../../README.md": string(root)} {
+		used := name.FindAllString(text, -1)
+		assert.NotEmpty(t, used, "%s names no metric", doc)
+		for _, n := range used {
+			assert.True(t, exported[n], "%s: the collector exports no %s", doc, n)
+		}
 	}
 }

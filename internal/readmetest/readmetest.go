@@ -16,7 +16,12 @@ import (
 )
 
 // Blocks returns the Go code blocks of the Markdown file at path, in order.
-func Blocks(path string) ([]string, error) {
+func Blocks(path string) ([]string, error) { return Fenced(path, "go") }
+
+// Fenced returns the code blocks of the Markdown file at path whose info
+// string (the word after the opening fence) is lang, in order; lang ""
+// selects the blocks that have none.
+func Fenced(path, lang string) ([]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -26,22 +31,32 @@ func Blocks(path string) ([]string, error) {
 	var cur *strings.Builder
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		line := sc.Text()
+		line := strings.TrimSpace(sc.Text())
 		switch {
-		case cur == nil && strings.TrimSpace(line) == "```go":
-			cur = &strings.Builder{}
-		case cur != nil && strings.TrimSpace(line) == "```":
+		case cur == nil && strings.HasPrefix(line, "```"):
+			if line == "```"+lang {
+				cur = &strings.Builder{}
+			} else {
+				skipBlock(sc)
+			}
+		case cur != nil && line == "```":
 			blocks = append(blocks, cur.String())
 			cur = nil
 		case cur != nil:
-			cur.WriteString(line)
+			cur.WriteString(sc.Text())
 			cur.WriteByte('\n')
 		}
 	}
 	if cur != nil {
-		return nil, fmt.Errorf("%s: a ```go block is not closed", path)
+		return nil, fmt.Errorf("%s: a ```%s block is not closed", path, lang)
 	}
 	return blocks, sc.Err()
+}
+
+// skipBlock reads up to the closing fence of a block of another language.
+func skipBlock(sc *bufio.Scanner) {
+	for sc.Scan() && strings.TrimSpace(sc.Text()) != "```" {
+	}
 }
 
 // Run runs every Go block of the README at readme (relative to the test's
