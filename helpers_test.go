@@ -135,6 +135,14 @@ func goDo(f func()) *atomic.Bool {
 	return &returned
 }
 
+// requireDone waits until p is done (GetFinishedWait reports it) and fails
+// the test if a finished job comes instead.
+func requireDone[J workerpool.Job](t testing.TB, p *workerpool.Pool[J]) {
+	t.Helper()
+	_, done := p.GetFinishedWait()
+	require.True(t, done, "the pool is done")
+}
+
 // drain retrieves finished jobs until the pool is done and returns them.
 func drain[J workerpool.Job](p *workerpool.Pool[J]) []J {
 	var jobs []J

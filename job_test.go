@@ -57,8 +57,7 @@ func TestWithContext_QueuingAfterTheEndIsRefusedAtOnce(t *testing.T) {
 		j := &countJob{}
 		assert.ErrorIs(t, p.TryQueueJob(j), workerpool.ErrClosed)
 		assert.ErrorIs(t, p.QueueJob(j), workerpool.ErrClosed)
-		_, done := p.GetFinishedWait()
-		require.True(t, done)
+		requireDone(t, p)
 		assert.Zero(t, j.runs.Load())
 		assert.Equal(t, workerpool.Stats{Workers: 2, Rejected: 2}, p.Stats())
 	})

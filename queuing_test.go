@@ -58,8 +58,7 @@ func TestQueueJob_ReturnsAtOnceUntilFullThenBlocks(t *testing.T) {
 			close(j.release)
 		}
 		require.NoError(t, p.Close())
-		_, done := p.GetFinishedWait()
-		require.True(t, done)
+		requireDone(t, p)
 		for _, j := range jobs {
 			assert.EqualValues(t, 1, j.runs.Load(), "job %d", j.id)
 		}
@@ -88,8 +87,7 @@ func TestQueueJob_BlockedCallerWokenWithErrClosed(t *testing.T) {
 
 				close(running.release)
 				close(waiting.release)
-				_, done := p.GetFinishedWait()
-				require.True(t, done)
+				requireDone(t, p)
 				assert.Zero(t, blocked.runs.Load(), "a refused job never runs")
 				assert.EqualValues(t, 2, p.Stats().Queued, "a refused job is not counted")
 			})
@@ -164,8 +162,7 @@ func TestTryQueueJob(t *testing.T) {
 		close(running.release)
 		close(waiting.release)
 		require.NoError(t, p.Close())
-		_, done := p.GetFinishedWait()
-		require.True(t, done)
+		requireDone(t, p)
 		assert.Zero(t, extra.runs.Load())
 	})
 }
@@ -183,8 +180,7 @@ func TestTryQueueJob_Unbuffered(t *testing.T) {
 		close(second.release)
 		require.NoError(t, p.TryQueueJob(second))
 		require.NoError(t, p.Close())
-		_, done := p.GetFinishedWait()
-		require.True(t, done)
+		requireDone(t, p)
 		assert.EqualValues(t, 1, first.runs.Load())
 		assert.EqualValues(t, 1, second.runs.Load())
 	})
@@ -237,8 +233,7 @@ func TestQueueJobs_ClosedWhileBlocked(t *testing.T) {
 		for _, j := range jobs {
 			close(j.release)
 		}
-		_, done := p.GetFinishedWait()
-		require.True(t, done)
+		requireDone(t, p)
 		assert.EqualValues(t, []int32{1, 1, 0, 0},
 			[]int32{jobs[0].runs.Load(), jobs[1].runs.Load(), jobs[2].runs.Load(), jobs[3].runs.Load()})
 	})
@@ -267,8 +262,7 @@ func TestQueueJobContext(t *testing.T) {
 
 		close(waiting.release)
 		require.NoError(t, p.Close())
-		_, done := p.GetFinishedWait()
-		require.True(t, done)
+		requireDone(t, p)
 		assert.Zero(t, late.runs.Load())
 		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: 2, Rejected: 2, Dropped: 2}, p.Stats())
 	})
@@ -294,8 +288,7 @@ func TestUnbuffered_QueueJobReturnsOnceAWorkerTookTheJob(t *testing.T) {
 		assert.EqualValues(t, 1, second.runs.Load())
 		close(second.release)
 		require.NoError(t, p.Close())
-		_, done := p.GetFinishedWait()
-		require.True(t, done)
+		requireDone(t, p)
 	})
 }
 
@@ -312,8 +305,7 @@ func TestUnbuffered_HandoffWithdrawnWhenContextEnds(t *testing.T) {
 
 		close(running.release)
 		require.NoError(t, p.Close())
-		_, done := p.GetFinishedWait()
-		require.True(t, done)
+		requireDone(t, p)
 		assert.Zero(t, offered.runs.Load())
 	})
 }
@@ -333,8 +325,7 @@ func TestUnbuffered_HandoffInterruptedByCloseOrStop(t *testing.T) {
 				require.True(t, returned.Load())
 				require.ErrorIs(t, err, workerpool.ErrClosed, "no worker took the job: it was never accepted")
 				close(running.release)
-				_, done := p.GetFinishedWait()
-				require.True(t, done)
+				requireDone(t, p)
 				assert.Zero(t, offered.runs.Load())
 				assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Completed: 1, Rejected: 1, Dropped: 1}, p.Stats())
 			})

@@ -76,8 +76,7 @@ func TestRegression_NoWaitingJobStartsAfterWithContextEnded(t *testing.T) {
 				require.NoError(t, p.TryQueueJob(j))
 			}
 			close(first.release)
-			_, done := p.GetFinishedWait()
-			require.True(t, done)
+			requireDone(t, p)
 			assert.EqualValues(t, 1, first.runs.Load())
 			for i, j := range behind {
 				assert.Zero(t, j.runs.Load(), "job %d behind the cancelling job started", i)
@@ -174,8 +173,7 @@ func TestRegression_GroupStopReleasesKeptJobs(t *testing.T) {
 		g.Stop() // the deferred Stop of the request pattern
 		assert.Equal(t, workerpool.GroupStats{Queued: 3, Completed: 2, Skipped: 1, Dropped: 2, Closed: true}, g.Stats())
 		require.NoError(t, p.Close())
-		_, done := p.GetFinishedWait()
-		require.True(t, done)
+		requireDone(t, p)
 		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 3, Completed: 2, Skipped: 1, Dropped: 2}, p.Stats())
 		for range g.Finished() {
 			t.Error("a stopped group yields nothing more")
@@ -503,8 +501,7 @@ func TestRegression_StopNeverStartsAWaitingJob(t *testing.T) {
 		}
 		require.NoError(t, p.Stop())
 		close(gate.release)
-		_, done := p.GetFinishedWait()
-		require.True(t, done)
+		requireDone(t, p)
 		for _, j := range waiting {
 			require.Zero(t, j.runs.Load(), "job %d", j.id)
 		}
@@ -544,8 +541,7 @@ func TestRegression_StopAfterCloseSkipsWhatIsStillWaiting(t *testing.T) {
 		synctest.Wait() // jobs[1] is now running, jobs[2] and jobs[3] wait
 		require.NoError(t, p.Stop())
 		close(jobs[1].release)
-		_, done := p.GetFinishedWait()
-		require.True(t, done)
+		requireDone(t, p)
 		assert.EqualValues(t, 1, jobs[1].runs.Load())
 		assert.Zero(t, jobs[2].runs.Load())
 		assert.Zero(t, jobs[3].runs.Load())

@@ -27,8 +27,7 @@ func TestClose_RunsEveryWaitingJob(t *testing.T) {
 		for _, j := range jobs {
 			close(j.release)
 		}
-		_, done := p.GetFinishedWait()
-		require.True(t, done)
+		requireDone(t, p)
 		for _, j := range jobs {
 			assert.EqualValues(t, 1, j.runs.Load(), "job %d", j.id)
 		}
@@ -84,8 +83,7 @@ func TestClose_DoesNotInterruptRunContextJobs(t *testing.T) {
 		synctest.Wait()
 		assert.Equal(t, 1, p.Stats().Running, "Close lets the job run on")
 		require.NoError(t, p.Stop())
-		_, done := p.GetFinishedWait()
-		require.True(t, done)
+		requireDone(t, p)
 		assert.ErrorIs(t, a.err, context.Canceled)
 	})
 }
@@ -101,8 +99,7 @@ func TestWithContext_EndStopsThePool(t *testing.T) {
 		cancel()
 		synctest.Wait()
 		require.ErrorIs(t, p.QueueJob(&ctxJob{}), workerpool.ErrClosed)
-		_, done := p.GetFinishedWait()
-		require.True(t, done)
+		requireDone(t, p)
 		assert.ErrorIs(t, running.err, context.Canceled)
 		assert.Equal(t, "m", running.marker, "the job's context carries the WithContext values")
 		assert.Zero(t, waiting.runs.Load())
