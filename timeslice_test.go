@@ -92,3 +92,28 @@ func TestSlice_TimeOffTheProcessorIsNotInTheNextSlice(t *testing.T) {
 		}
 	})
 }
+
+// The default is on, within the contract's 100 µs to 1 ms, and
+// WithTimeSlice sets the slice a pool's workers use, 0 included.
+func TestTimeSlice_DefaultIsOnAndTheOptionSetsIt(t *testing.T) {
+	if DefaultTimeSlice < 100*time.Microsecond || DefaultTimeSlice > time.Millisecond {
+		t.Errorf("DefaultTimeSlice = %v, want 100µs to 1ms", DefaultTimeSlice)
+	}
+	for _, tt := range []struct {
+		opts []Option
+		want time.Duration
+	}{
+		{nil, DefaultTimeSlice},
+		{[]Option{WithTimeSlice(0)}, 0},
+		{[]Option{WithTimeSlice(3 * time.Millisecond)}, 3 * time.Millisecond},
+	} {
+		p, err := New[Job](1, 1, false, tt.opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.timeSlice != tt.want {
+			t.Errorf("New with %d options: timeSlice %v, want %v", len(tt.opts), p.timeSlice, tt.want)
+		}
+		p.Stop()
+	}
+}
