@@ -21,10 +21,10 @@ one per group, all sharing the bound of bufferSize waiting jobs. Which job
 starts next follows one rule: jobs start in the order they were accepted
 within a lane, and the lanes with jobs waiting take turns, round-robin. A
 group made with [Weight](w) starts up to w jobs per turn; a group made with
-[Limit](n) that has n jobs running sits out, and takes its place back at the
-front of the turns when one of them returns. When the lanes are full,
-queuing calls block, and when room frees they are admitted by the same kind
-of turns, oldest first within a lane. A pool without groups is one FIFO.
+[Limit](n) that has n jobs running sits out, and rejoins the turns at the
+back when one of them returns. When the lanes are full, queuing calls block,
+and when room frees they are admitted by the same weighted turns, oldest
+first within a lane. A pool without groups is one FIFO.
 
 A job that arrives while a worker is idle is handed straight to it; a worker
 that frees a slot in a full intake moves a blocked caller's job in for it; a

@@ -85,9 +85,12 @@ func KeepFinished() GroupOption {
 }
 
 // Limit makes at most n of the group's jobs run at once. A group at its
-// limit lets the other groups take its turns, and takes its place back at
-// the front of the turns when one of its jobs returns; its blocked queuing
-// calls wait too. Limit panics if n < 1, naming n.
+// limit leaves the turns, so the other groups take them, and its blocked
+// queuing calls wait too; when one of its jobs returns it rejoins the turns
+// at the back, as a group whose jobs just arrived. So a limited group never
+// starts more jobs per round than an unlimited one of the same weight, and
+// a worker freed by its job goes to the group whose turn is next. Limit
+// panics if n < 1, naming n.
 func Limit(n int) GroupOption {
 	if n < 1 {
 		panic(fmt.Sprintf("workerpool: Limit: n must be at least 1, got %d", n))
@@ -98,7 +101,10 @@ func Limit(n int) GroupOption {
 // Weight makes the group start up to w jobs in a row, while other groups
 // have jobs waiting, where a group without Weight starts 1: a weighted
 // round-robin, so that two busy groups of weights 3 and 1 start jobs 3:1.
-// Weight panics if w < 1, naming w.
+// When callers block for room, the group's blocked calls are admitted the
+// same way, up to w in a row (a call admitted for one job keeps the group's
+// turn while its caller comes back with the next), so weights hold at every
+// buffer size. Weight panics if w < 1, naming w.
 func Weight(w int) GroupOption {
 	if w < 1 {
 		panic(fmt.Sprintf("workerpool: Weight: w must be at least 1, got %d", w))
@@ -433,7 +439,7 @@ func (g *Group[J]) endIfDoneLocked() {
 		return
 	}
 	p := g.p
-	p.turns.leave(&g.lane) // a lone lane that kept its place (see ring)
+	p.turns.leave(&g.lane) // a lane that kept its place (see rotation)
 	p.admits.leave(&g.lane)
 	last := p.groups[len(p.groups)-1]
 	p.groups[g.index], last.index = last, g.index

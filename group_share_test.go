@@ -2,9 +2,12 @@ package workerpool_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -88,36 +91,144 @@ func TestGroup_LimitCapsItsRunningJobsWhileOthersUseTheRest(t *testing.T) {
 	}
 }
 
-// A group at its limit keeps its place: when one of its jobs returns it
-// starts the next job before the groups that took its turns meanwhile.
-func TestGroup_LimitedGroupKeepsItsPlace(t *testing.T) {
+// A stepJob records its start and runs until the test releases it.
+type stepJob struct {
+	name    string
+	started *steps
+	release chan struct{}
+}
+
+func (j *stepJob) Run() {
+	j.started.add(j)
+	<-j.release
+}
+
+// steps records stepJobs in the order they start.
+type steps struct {
+	mu   sync.Mutex
+	jobs []*stepJob
+}
+
+func (s *steps) add(j *stepJob) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.jobs = append(s.jobs, j)
+}
+
+func (s *steps) at(i int) *stepJob {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i >= len(s.jobs) {
+		return nil
+	}
+	return s.jobs[i]
+}
+
+// A share is a group of a stepped run: its letter, its options, how many
+// jobs it queues and how many callers queue them (each a share of the
+// jobs, in one QueueJobs call).
+type share struct {
+	letter  string
+	opts    []workerpool.GroupOption
+	jobs    int
+	callers int
+}
+
+// stepStarts runs shares on a paused pool of the given size, queued by
+// callers that block for room, in the order given; then it resumes the pool
+// and releases the running jobs one at a time, oldest first, letting
+// everything settle in between, so that the order in which the jobs start
+// is exact. It returns that order as the groups' letters. The first
+// workers letters, the jobs the resume hands to the idle workers at once,
+// are sorted: those workers start in any order.
+func stepStarts(t *testing.T, workers, buffer int, shares ...share) string {
+	var order []string
 	synctest.Test(t, func(t *testing.T) {
-		p := newPool[*gJob](t, 2, 16, false)
-		log := &startLog{}
-		limited := p.NewGroup(context.Background(), workerpool.Limit(1))
-		other := p.NewGroup(context.Background())
-		first := blocking("l0")
-		first.log = log
-		require.NoError(t, limited.QueueJob(first))
-		_, err := limited.QueueJobs(gJobs("l", 2, log)[1:]...)
-		require.NoError(t, err)
-		blocker := blocking("o0")
-		blocker.log = log
-		require.NoError(t, other.QueueJob(blocker))
-		_, err = other.QueueJobs(gJobs("o", 3, log)[1:]...)
-		require.NoError(t, err)
-		synctest.Wait() // l0 and o0 run; l1 waits at the limit; o1, o2 wait
-		close(first.release)
-		synctest.Wait()
-		close(blocker.release)
-		require.NoError(t, limited.Wait())
-		require.NoError(t, other.Wait())
-		got := log.get()
-		require.Len(t, got, 5)
-		assert.ElementsMatch(t, strings.Fields("l0 o0"), got[:2], "started on two idle workers at once")
-		assert.Equal(t, strings.Fields("l1 o1 o2"), got[2:], "l1 first: the limited group kept its place")
+		p := newPool[*stepJob](t, workers, buffer, false)
+		p.Pause()
+		started := &steps{}
+		total := 0
+		var groups []*workerpool.Group[*stepJob]
+		for _, s := range shares {
+			g := p.NewGroup(context.Background(), s.opts...)
+			groups = append(groups, g)
+			callers := max(s.callers, 1)
+			for range callers {
+				var jobs []*stepJob
+				for range s.jobs / callers {
+					jobs = append(jobs, &stepJob{name: s.letter, started: started, release: make(chan struct{})})
+				}
+				total += len(jobs)
+				go func() { _, _ = g.QueueJobs(jobs...) }()
+				synctest.Wait() // queued or blocked: callers come in the order given
+			}
+		}
+		p.Resume()
+		for i := range total {
+			synctest.Wait()
+			j := started.at(i)
+			require.NotNil(t, j, "job %d started", i)
+			order = append(order, j.name)
+			close(j.release)
+		}
+		for _, g := range groups {
+			require.NoError(t, g.Wait())
+		}
 		require.NoError(t, p.Close())
 	})
+	slices.Sort(order[:workers])
+	return strings.Join(order, "")
+}
+
+// Regression: a group at its limit rejoined the turns at the front when one
+// of its jobs returned, so the worker it freed took the group's next job
+// again and the other groups waited for all of its jobs
+// (AAAAAAAAAAAAAAAAAAAAAAAAAAAAAABBBBB). It rejoins at the back.
+func TestGroup_LimitedGroupRejoinsTheTurnsAtTheBack(t *testing.T) {
+	tests := []struct {
+		workers, buffer int
+		want            string
+	}{
+		{1, 1, "ABBABBABAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
+		{1, 4, "ABABABABABAAAAAAAAAAAAAAAAAAAAAAAAA"},
+		{1, 64, "ABABABABABAAAAAAAAAAAAAAAAAAAAAAAAA"},
+		{2, 1, "AABBABABABAAAAAAAAAAAAAAAAAAAAAAAAA"},
+		{2, 4, "AABABABABABAAAAAAAAAAAAAAAAAAAAAAAA"},
+		{2, 64, "ABABABABABAAAAAAAAAAAAAAAAAAAAAAAAA"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("workers=%d/buf=%d", tt.workers, tt.buffer), func(t *testing.T) {
+			got := stepStarts(t, tt.workers, tt.buffer,
+				share{letter: "A", opts: []workerpool.GroupOption{workerpool.Limit(tt.workers)}, jobs: 30},
+				share{letter: "B", jobs: 5})
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+// Regression: blocked calls were admitted one per group per round, so once
+// both groups' callers blocked for room, jobs started 1:1 whatever the
+// weights (HHLHLHLHLHLHLHLHLHLHLHHHHHHHHHHHHHHHHHHH at buffer 1). Admission
+// is weighted like the turns, also with one caller per group.
+func TestGroup_WeightsHoldWhenCallersBlock(t *testing.T) {
+	tests := []struct {
+		buffer, callers int
+		want            string
+	}{
+		{1, 1, "HHHHLHHHLHHHLHHHLHHHLHHHLHHHLHHHLHHHLHHL"},
+		{4, 1, "HHHHHHLHHHLHHHLHHHLHHHLHHHLHHHLHHHLHHHLL"},
+		{64, 1, "HHHLHHHLHHHLHHHLHHHLHHHLHHHLHHHLHHHLHHHL"},
+		{1, 2, "HHHHLHHHLHHHLHHHLHHHLHHHLHHHLHHHLHHHLHHL"},
+		{4, 2, "HHHHHHLHHHLHHHLHHHLHHHLHHHLHHHLHHHLHHHLL"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("buf=%d/callers=%d", tt.buffer, tt.callers), func(t *testing.T) {
+			got := stepStarts(t, 1, tt.buffer,
+				share{letter: "H", opts: []workerpool.GroupOption{workerpool.Weight(3)}, jobs: 30, callers: tt.callers},
+				share{letter: "L", jobs: 10, callers: tt.callers})
+			assert.Equal(t, tt.want, got)
+		})
+	}
 }
 
 func TestTask_FailureCountsAndReachesWait(t *testing.T) {

@@ -16,11 +16,14 @@ import (
 //     start FIFO within a lane and weighted round-robin across the lanes
 //     that have jobs waiting.
 //   - When room frees, the blocked call admitted is the oldest of the lane at
-//     the front of admits; that lane then moves to the back of admits.
+//     the front of admits. A lane is admitted up to its weight calls in a
+//     row, then moves to the back of admits, so weights hold when callers
+//     block for room too.
 //   - A lane whose group has as many jobs running as its [Limit] is benched:
-//     it leaves both rings, so the others take its turns, and when one of
-//     its jobs returns it goes back to the front of turns (it kept its
-//     place) and to the back of admits.
+//     it leaves both rotations, so the others take its turns, and when one
+//     of its jobs returns it rejoins them at the back, as a lane whose jobs
+//     just arrived. So a limited group never starts more jobs per round
+//     than an unlimited one of the same weight.
 //
 // With only the pool's own lane in use, turns holds at most that one lane and
 // neither rotates: the pool reads as one FIFO.
@@ -29,17 +32,16 @@ import (
 // or of the pool's own jobs. It is guarded by the pool's mu.
 type lane[J Job] struct {
 	group   *Group[J]                  // nil for the pool's own lane
-	jobs    deque.Deque[J]             // accepted, not started, oldest first; non-empty and not benched: in turns (see ring)
+	jobs    deque.Deque[J]             // accepted, not started, oldest first; non-empty and not benched: in turns (see rotation)
 	seqs    deque.Deque[uint64]        // acceptance numbers of the newest seqs.Len() jobs (see entry)
 	ats     deque.Deque[time.Duration] // with timings: when each job was accepted, since the pool's epoch
 	blocked calls[J]                   // queuing calls waiting for room, oldest first; non-empty and not benched: in admits
 	woken   int                        // its calls whose job was accepted that have not run since (they may offer more)
 	closed  bool                       // the group accepts no more jobs; never set on the pool's own lane (p.closed says that)
-	weight  int                        // jobs it starts in a row before the next lane's turn, >= 1
-	starts  int                        // jobs started in its current turn, < weight
+	weight  int                        // jobs it starts (calls it admits) in a row before the next lane's turn, >= 1
 	limit   int                        // most of its jobs running at once; 0: no limit
-	benched bool                       // running == limit: out of both rings, its jobs and calls counted in p.benchedJobs, p.benchedCalls
-	links   [2]link[J]                 // its place in p.turns and p.admits (see ring)
+	benched bool                       // running == limit: out of both rotations, its jobs and calls counted in p.benchedJobs, p.benchedCalls
+	links   [2]link[J]                 // its place and turn in p.turns and p.admits (see rotation)
 }
 
 // An entry is a waiting job and its place in the pool's acceptance order,
@@ -110,7 +112,7 @@ func (p *Pool[J]) pushLocked(job J, l *lane[J]) {
 		if l.benched {
 			p.benchedJobs++
 		} else {
-			p.turns.join(l, false)
+			p.turns.join(l)
 		}
 	}
 }
@@ -129,10 +131,7 @@ func (p *Pool[J]) popLocked() (job J, l *lane[J], accepted time.Duration) {
 	job = l.jobs.PopFront()
 	p.waiting--
 	more := l.jobs.Len() > 0
-	if l.starts++; !more || l.starts >= l.weight {
-		l.starts = 0
-		p.turns.served(more)
-	}
+	p.turns.serve(more)
 	if !more && l.jobs.Cap() > p.shrinkAbove {
 		p.shrinkLocked(l)
 	}
@@ -148,7 +147,7 @@ func (p *Pool[J]) blockLocked(l *lane[J], pr *producer[J]) {
 		if l.benched {
 			p.benchedCalls++
 		} else {
-			p.admits.join(l, false)
+			p.admits.join(l)
 		}
 	}
 }
@@ -159,10 +158,10 @@ func (p *Pool[J]) blockLocked(l *lane[J], pr *producer[J]) {
 // The caller has checked that a lane is in admits with a call:
 // p.blockedCalls > p.benchedCalls.
 func (p *Pool[J]) acceptBlockedLocked() (J, *lane[J]) {
-	l := p.admits.front
+	l := p.admits.frontWaiting()
 	pr := l.blocked.popFront()
 	p.blockedCalls--
-	p.admits.served(l.blocked.n > 0)
+	p.admits.serve(l.blocked.n > 0)
 	job := pr.job
 	var zero J
 	pr.job, pr.accepted = zero, true
@@ -173,28 +172,25 @@ func (p *Pool[J]) acceptBlockedLocked() (J, *lane[J]) {
 }
 
 // takeLocked gives worker w the next job by the turn rule and counts it
-// Running (and, with timings, records how long it waited). A slot it frees
-// in the intake is filled at once from the blocked calls; with bufferSize 0
-// (or every waiting job benched) the job comes straight from a blocked
-// call, accepted now. The caller has checked startableLocked.
+// Running (and, with timings, records how long it waited). With bufferSize
+// 0 (or every waiting job benched) the job comes straight from a blocked
+// call, accepted now. A slot it frees in the intake is filled at once from
+// the blocked calls, after the count, so that a group the job takes to its
+// limit has no more calls admitted. The caller has checked startableLocked.
 func (p *Pool[J]) takeLocked(w *worker[J]) {
 	var accepted time.Duration
 	fromIntake := p.waiting > p.benchedJobs
 	if fromIntake {
 		w.job, w.lane, accepted = p.popLocked()
-		if p.blockedCalls > p.benchedCalls && p.waiting < p.bufferSize {
-			p.pushLocked(p.acceptBlockedLocked())
-		}
 	} else {
 		w.job, w.lane = p.acceptBlockedLocked()
 		p.countQueuedLocked(w.lane)
+		accepted = p.now
 	}
 	p.countRunningLocked(w.lane)
+	p.refillLocked()
 	if p.timings {
 		w.started = p.now
-		if !fromIntake {
-			accepted = p.now
-		}
 		p.wait.record(w.started - accepted)
 	}
 }
@@ -223,15 +219,15 @@ func (p *Pool[J]) startableLocked() bool {
 		}
 	}
 	for p.blockedCalls > p.benchedCalls {
-		if g := p.admits.front.group; g == nil || !g.endedLocked() {
+		if g := p.admits.frontWaiting().group; g == nil || !g.endedLocked() {
 			return true
 		}
 	}
 	return false
 }
 
-// refillLocked fills free intake slots from the blocked calls, after a
-// group's stop freed them.
+// refillLocked fills free intake slots from the blocked calls: the one a
+// started job freed, or those a group's stop freed.
 func (p *Pool[J]) refillLocked() {
 	for p.blockedCalls > p.benchedCalls && p.waiting < p.bufferSize {
 		p.pushLocked(p.acceptBlockedLocked())
@@ -239,9 +235,10 @@ func (p *Pool[J]) refillLocked() {
 }
 
 // benchLocked takes l, whose group has as many jobs running as its limit,
-// out of both rings: its jobs and calls wait until one of its jobs returns.
+// out of both rotations, ending its turns: its jobs and calls wait until
+// one of its jobs returns.
 func (p *Pool[J]) benchLocked(l *lane[J]) {
-	l.benched, l.starts = true, 0
+	l.benched = true
 	p.turns.leave(l)
 	p.admits.leave(l)
 	p.benchedJobs += l.jobs.Len()
@@ -249,17 +246,17 @@ func (p *Pool[J]) benchLocked(l *lane[J]) {
 }
 
 // unbenchLocked puts l, whose group now runs fewer jobs than its limit,
-// back in the rings: at the front of turns, as it kept its place, and at the
-// back of admits. Idle workers take its jobs at once.
+// back in both rotations, at the back: its turn comes after the lanes that
+// took turns while it was benched. Idle workers take its jobs at once.
 func (p *Pool[J]) unbenchLocked(l *lane[J]) {
 	l.benched = false
 	p.benchedJobs -= l.jobs.Len()
 	p.benchedCalls -= l.blocked.n
 	if l.jobs.Len() > 0 {
-		p.turns.join(l, true)
+		p.turns.join(l)
 	}
 	if l.blocked.n > 0 {
-		p.admits.join(l, false)
+		p.admits.join(l)
 	}
 	p.dispatchLocked()
 }
@@ -342,137 +339,6 @@ func shrinkThreshold(bufferSize int) int { return 4 * max(min(bufferSize, maxPre
 // laneBaseCap is the capacity a lane's job queue keeps however few jobs it
 // holds: min(bufferSize, maxPrealloc).
 func (p *Pool[J]) laneBaseCap() int { return min(p.bufferSize, maxPrealloc) }
-
-// A ring is a round-robin of lanes, the front one served next: p.turns of
-// the lanes with jobs waiting, p.admits of those with blocked calls. It is a
-// circular doubly linked list through the lanes' links[k], so that joining,
-// leaving from anywhere and rotating cost O(1) however many lanes there are.
-//
-// Every lane with something waiting is in its ring (unless benched), and
-// every other lane is out, with one exception: a lane served while alone in
-// a ring keeps its place when it empties, so that the pool's own lane,
-// alone, costs no ring operation per job while the intake empties and
-// refills, or while its producer blocks and is admitted slot by slot. It is
-// then the only lane in that ring, and join drops it when another lane
-// joins (it was served last, so the newcomer goes first).
-type ring[J Job] struct {
-	k     int      // which of a lane's links this ring uses
-	front *lane[J] // served next; nil when the ring is empty
-	n     int      // lanes in the ring
-}
-
-// A link is a lane's place in one ring; next is nil while it is out.
-type link[J Job] struct {
-	prev, next *lane[J]
-}
-
-// has reports whether l is in the ring.
-func (r *ring[J]) has(l *lane[J]) bool { return l.links[r.k].next != nil }
-
-// join adds l, which is not in the ring, at the back, or at the front with
-// atFront. A lone lane that kept its place with nothing waiting leaves
-// first.
-func (r *ring[J]) join(l *lane[J], atFront bool) {
-	if r.n == 1 && r.empty(r.front) {
-		r.leave(r.front) // it was served last: l goes first
-	}
-	ll := &l.links[r.k]
-	if r.front == nil {
-		ll.prev, ll.next, r.front = l, l, l
-	} else {
-		back := r.front.links[r.k].prev
-		ll.prev, ll.next = back, r.front
-		back.links[r.k].next = l
-		r.front.links[r.k].prev = l
-		if atFront {
-			r.front = l
-		}
-	}
-	r.n++
-}
-
-// empty reports whether l has nothing waiting in this ring's sense.
-func (r *ring[J]) empty(l *lane[J]) bool {
-	if r.k == 0 {
-		return l.jobs.Len() == 0
-	}
-	return l.blocked.n == 0
-}
-
-// served ends the turn of the front lane: it leaves the ring if it has
-// nothing more there, or else moves to the back; a lane alone in the ring
-// stays even if it has nothing more.
-func (r *ring[J]) served(more bool) {
-	switch {
-	case r.n == 1:
-	case !more:
-		r.leave(r.front)
-	default:
-		r.front = r.front.links[r.k].next
-	}
-}
-
-// leave takes l out of the ring, wherever it is; it does nothing if l is out.
-func (r *ring[J]) leave(l *lane[J]) {
-	ll := &l.links[r.k]
-	if ll.next == nil {
-		return
-	}
-	r.n--
-	switch {
-	case r.n == 0:
-		r.front = nil
-	default:
-		ll.prev.links[r.k].next = ll.next
-		ll.next.links[r.k].prev = ll.prev
-		if r.front == l {
-			r.front = ll.next
-		}
-	}
-	ll.prev, ll.next = nil, nil
-}
-
-// calls is a FIFO of blocked queuing calls, a doubly linked list through the
-// producers, so that a call that gives up leaves it in O(1).
-type calls[J Job] struct {
-	head, tail *producer[J] // oldest, newest; nil when n == 0
-	n          int          // calls in the list
-}
-
-// pushBack adds pr, which is in no list, at the back.
-func (c *calls[J]) pushBack(pr *producer[J]) {
-	pr.prev, pr.next = c.tail, nil
-	if c.tail == nil {
-		c.head = pr
-	} else {
-		c.tail.next = pr
-	}
-	c.tail = pr
-	c.n++
-}
-
-// popFront removes and returns the oldest call. The caller has checked n > 0.
-func (c *calls[J]) popFront() *producer[J] {
-	pr := c.head
-	c.remove(pr)
-	return pr
-}
-
-// remove takes pr, which is in the list, out of it.
-func (c *calls[J]) remove(pr *producer[J]) {
-	if pr.prev == nil {
-		c.head = pr.next
-	} else {
-		pr.prev.next = pr.next
-	}
-	if pr.next == nil {
-		c.tail = pr.prev
-	} else {
-		pr.next.prev = pr.prev
-	}
-	pr.prev, pr.next = nil, nil
-	c.n--
-}
 
 // pushKeep appends v to d, and keeps d from shrinking below the capacity it
 // grows to: a deque shrinks once a quarter full, so a queue that cycles

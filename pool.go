@@ -52,8 +52,8 @@ type Pool[J Job] struct {
 	// the pool is paused; some call is blocked only while waiting ==
 	// bufferSize or its lane is benched.
 	own          lane[J]        // the jobs queued on the pool itself
-	turns        ring[J]        // lanes with waiting jobs, the one whose job starts next first
-	admits       ring[J]        // lanes with blocked calls, the one admitted next first
+	turns        rotation[J]    // lanes with waiting jobs, the one whose job starts next first
+	admits       rotation[J]    // lanes with blocked calls, the one admitted next first
 	waiting      int            // jobs in all lanes: Waiting, <= bufferSize
 	blockedCalls int            // blocked calls in all lanes: Blocked
 	benchedJobs  int            // of waiting, the jobs of benched lanes (groups at their Limit)
@@ -136,7 +136,7 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 	// pool that cycles within min(bufferSize, maxPrealloc) jobs allocates once.
 	p.own.jobs.SetBaseCap(p.laneBaseCap())
 	p.own.weight = 1
-	p.admits.k = 1
+	p.admits.k, p.admits.midTurn = 1, true
 	// Jobs see the parent's values, but their context ends only through
 	// cancel, which Stop calls after skipping the waiting jobs.
 	parent := context.Background()
