@@ -4,10 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
-	"runtime"
 	"sync"
-
-	"github.com/gammazero/deque"
 )
 
 // Group is one caller's share of a pool, such as one request of a server
@@ -23,7 +20,7 @@ type Group[J Job] struct {
 	ctx         context.Context         // Context(): ends with parent, at a stop, and once the group is done
 	cancel      context.CancelCauseFunc // ends ctx
 	stopOnError bool                    // the first failure stops the group
-	kept        *kept[J]                // with KeepFinished: its finished jobs; nil without
+	kept        *keptJobs[J]            // with KeepFinished: its finished jobs; nil without
 
 	// The fields below are guarded by p.mu.
 
@@ -36,15 +33,6 @@ type Group[J Job] struct {
 	closeErr error       // what a queuing call gets once the group is closed (the pool being open)
 	released bool        // Stop released the kept jobs: later finished jobs are dropped too
 	changed  sync.Cond   // L is p.mu; broadcast when a kept job arrives or the last running job returns, a call withdraws or runs after its admission, a stop, or the end
-}
-
-// kept holds a group's finished jobs for Finished, in completion order
-// (never more than it queued), in a value of its own, so that a cleanup can
-// release them once the group is unreachable (see NewGroup). Its jobs count
-// in p.finished.kept.
-type kept[J Job] struct {
-	p    *Pool[J]
-	jobs deque.Deque[J] // guarded by p.mu
 }
 
 // A GroupOption configures a group made by [Pool.NewGroup].
@@ -142,10 +130,7 @@ func (p *Pool[J]) NewGroup(ctx context.Context, opts ...GroupOption) *Group[J] {
 	g.ctx, g.cancel = context.WithCancelCause(ctx)
 	g.changed.L = &p.mu
 	if cfg.keep {
-		g.kept = &kept[J]{p: p}
-		// Once the group is done and unreachable, its kept jobs are
-		// released: they would otherwise count Finished for ever.
-		runtime.AddCleanup(g, (*kept[J]).release, g.kept)
+		g.kept = newKeptJobs(g)
 	}
 
 	p.lock()
@@ -295,7 +280,7 @@ func (g *Group[J]) Stats() GroupStats {
 	defer g.p.mu.Unlock()
 	finished := 0
 	if g.kept != nil {
-		finished = g.kept.jobs.Len()
+		finished = g.kept.len()
 	}
 	return GroupStats{
 		Queued:    g.c.queued,
@@ -321,16 +306,14 @@ func (g *Group[J]) nextFinished() (job J, ok bool) {
 	p := g.p
 	p.lock()
 	defer p.mu.Unlock()
-	for g.kept == nil || g.kept.jobs.Len() == 0 {
+	for g.kept == nil || g.kept.len() == 0 {
 		if g.index < 0 || g.released {
 			return job, false
 		}
 		g.changed.Wait() // a job of the group completes, or the group is done
 	}
 	g.c.retrieved++
-	p.c.retrieved++
-	p.finished.kept--
-	return g.kept.jobs.PopFront(), true
+	return g.kept.popLocked(), true
 }
 
 // completeLocked counts a job of the group whose Run returned, with its
@@ -340,8 +323,7 @@ func (g *Group[J]) completeLocked(job J, err error, panicked bool) {
 	g.c.running--
 	g.c.completed++
 	if g.kept != nil && !g.released {
-		pushKeep(&g.kept.jobs, job)
-		g.p.finished.kept++
+		g.kept.pushLocked(job)
 	} else {
 		g.c.dropped++
 		g.p.c.dropped++
@@ -458,22 +440,4 @@ func (g *Group[J]) mustBeMade(call string) {
 	if g == nil || g.p == nil {
 		panicNotMade("Group."+call, "Pool.NewGroup")
 	}
-}
-
-// releaseLocked drops the jobs k keeps, counting them Dropped in the pool,
-// and returns how many.
-func (k *kept[J]) releaseLocked() int {
-	n := k.jobs.Len()
-	k.jobs.Clear()
-	k.p.finished.kept -= n
-	k.p.c.dropped += uint64(n)
-	return n
-}
-
-// release is releaseLocked, taking the pool's lock: the cleanup of a group
-// that became unreachable.
-func (k *kept[J]) release() {
-	k.p.lock()
-	defer k.p.mu.Unlock()
-	k.releaseLocked()
 }

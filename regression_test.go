@@ -203,6 +203,35 @@ func TestRegression_UnreachableGroupReleasesKeptJobs(t *testing.T) {
 	assert.Zero(t, s.Groups)
 }
 
+// The cleanup's argument reached the group through its kept jobs, so a
+// group whose jobs point at it (a Task closure capturing it, a job queuing
+// follow-ups into it) was never unreachable: its kept jobs counted
+// Finished for ever.
+func TestRegression_KeptJobsReleasedWhenJobsPointAtTheirGroup(t *testing.T) {
+	p := newPool[workerpool.Task](t, 2, 4, false)
+	defer p.Close()
+	const groups = 100
+	for range groups {
+		func() {
+			g := p.NewGroup(context.Background(), workerpool.KeepFinished())
+			require.NoError(t, g.QueueJob(func(context.Context) error {
+				return g.TryQueueJob(func(context.Context) error { return nil }) // a follow-up into its own group
+			}))
+			require.NoError(t, g.Wait())
+		}()
+	}
+	require.Equal(t, 2*groups, p.Stats().Finished)
+	deadline := time.Now().Add(20 * time.Second)
+	for p.Stats().Finished > 0 && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	s := p.Stats()
+	assert.Equal(t, 0, s.Finished, "the cleanups released the kept jobs")
+	assert.EqualValues(t, 2*groups, s.Dropped)
+	assert.Zero(t, s.Groups)
+}
+
 // A group's context end stopped it through context.AfterFunc, a moment
 // later: a worker freed in that moment started the group's next job.
 func TestRegression_NoGroupJobStartsAfterItsContextEnded(t *testing.T) {
