@@ -324,3 +324,78 @@ func TestGroupStats_StringAndLogValue(t *testing.T) {
 	assert.Equal(t, "level=INFO msg=request jobs.queued=9 jobs.waiting=1 jobs.running=2 jobs.completed=5 jobs.skipped=1 "+
 		"jobs.failed=2 jobs.panicked=1 jobs.finished=3 jobs.retrieved=1 jobs.dropped=1 jobs.blocked=4 jobs.rejected=6 jobs.closed=true\n", b.String())
 }
+
+// Regression: a Map called by a job of the same pool hung once the outer
+// jobs held every worker, even with room in the intake (running=2,
+// waiting=6). A nested Map runs f on the calling goroutine.
+func TestMap_NestedRunsOnTheCallingJob(t *testing.T) {
+	for _, depth := range []int{2, 3} {
+		t.Run("depth="+strconv.Itoa(depth), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := newPool[workerpool.Task](t, 2, 64, false)
+				var level func(ctx context.Context, d int, v int) (int, error)
+				level = func(ctx context.Context, d int, v int) (int, error) {
+					if d == depth {
+						return v, nil
+					}
+					out, err := workerpool.Map(ctx, p, []int{v * 10, v*10 + 1, v*10 + 2}, func(ctx context.Context, w int) (int, error) {
+						return level(ctx, d+1, w)
+					})
+					sum := 0
+					for _, o := range out {
+						sum += o
+					}
+					return sum, err
+				}
+				out, err := workerpool.Map(context.Background(), p, []int{1, 2}, func(ctx context.Context, v int) (int, error) {
+					return level(ctx, 1, v)
+				})
+				require.NoError(t, err)
+				want := map[int][]int{2: {10 + 11 + 12, 20 + 21 + 22}, 3: {0, 0}}
+				for _, v := range []int{1, 2} { // depth 3: the sum of v*100 + 0..22 over 9 leaves
+					for _, a := range []int{0, 1, 2} {
+						for _, b := range []int{0, 1, 2} {
+							want[3][v-1] += v*100 + a*10 + b
+						}
+					}
+				}
+				assert.Equal(t, want[depth], out)
+				require.NoError(t, p.Close())
+				s := p.Stats()
+				assert.EqualValues(t, 2, s.Queued, "the nested Maps queued nothing and counted no group")
+				assert.EqualValues(t, 2, s.Completed)
+			})
+		})
+	}
+}
+
+func TestMap_NestedKeepsTheFirstErrorRule(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool[workerpool.Task](t, 1, 4, false)
+		var ran []int
+		_, err := workerpool.Map(context.Background(), p, []int{0}, func(ctx context.Context, _ int) (int, error) {
+			out, err := workerpool.Map(ctx, p, []int{1, 2, 3}, func(_ context.Context, v int) (int, error) {
+				ran = append(ran, v)
+				if v == 2 {
+					return 0, errRequestGone
+				}
+				return v, nil
+			})
+			assert.Equal(t, []int{1, 0, 0}, out, "zero where f did not return successfully")
+			return 0, err
+		})
+		require.ErrorIs(t, err, errRequestGone)
+		assert.Equal(t, []int{1, 2}, ran, "in input order, none after the first failure")
+
+		ctx, cancel := context.WithCancelCause(context.Background())
+		_, err = workerpool.Map(ctx, p, []int{0}, func(ctx context.Context, _ int) (int, error) {
+			cancel(errRequestGone)
+			_, err := workerpool.Map(ctx, p, []int{1}, func(_ context.Context, v int) (int, error) { return v, nil })
+			assert.ErrorIs(t, err, workerpool.ErrGroupClosed, "an ended ctx: as a group made with it")
+			assert.ErrorIs(t, err, errRequestGone)
+			return 0, nil
+		})
+		assert.NoError(t, err, "the outer Map's one job had started: nothing was skipped")
+		require.NoError(t, p.Close())
+	})
+}
