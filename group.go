@@ -17,7 +17,7 @@ import (
 type Group[J Job] struct {
 	p           *Pool[J]
 	parent      context.Context         // the ctx given to NewGroup
-	ctx         context.Context         // Context(): ends with parent, at a stop, and once the group is done
+	ctx         jobContext              // Context(): ends with parent, at a stop, and once the group is done
 	cancel      context.CancelCauseFunc // ends ctx
 	stopOnError bool                    // the first failure stops the group
 	kept        *keptJobs[J]            // with KeepFinished: its finished jobs; nil without
@@ -127,7 +127,8 @@ func (p *Pool[J]) NewGroup(ctx context.Context, opts ...GroupOption) *Group[J] {
 	}
 	g := &Group[J]{p: p, parent: ctx, stopOnError: cfg.stopOnError}
 	g.lane.group, g.lane.limit, g.lane.weight = g, cfg.limit, cfg.weight
-	g.ctx, g.cancel = context.WithCancelCause(ctx)
+	g.ctx.Context, g.cancel = context.WithCancelCause(ctx)
+	g.ctx.pool, g.ctx.values = p, &p.ctx
 	g.changed.L = &p.mu
 	if cfg.keep {
 		g.kept = newKeptJobs(g)
@@ -179,14 +180,14 @@ func (g *Group[J]) TryQueueJob(job J) error {
 // QueueJobs queues jobs in the group in order, as [Pool.QueueJobs] does.
 func (g *Group[J]) QueueJobs(jobs ...J) (int, error) {
 	g.mustBeMade("QueueJobs")
-	return g.p.queueJobs(context.Background(), &g.lane, jobs)
+	return g.p.queueJobs(context.Background(), &g.lane, jobs, "QueueJobs")
 }
 
 // QueueJobsContext queues jobs in the group in order, as
 // [Pool.QueueJobsContext] does.
 func (g *Group[J]) QueueJobsContext(ctx context.Context, jobs ...J) (int, error) {
 	g.mustBeMade("QueueJobsContext")
-	return g.p.queueJobs(ctx, &g.lane, jobs)
+	return g.p.queueJobs(ctx, &g.lane, jobs, "QueueJobsContext")
 }
 
 // Close makes the group accept no more jobs: later queuing calls, and calls
@@ -253,7 +254,10 @@ func (g *Group[J]) Stop() {
 // with: it carries the values of the ctx given to [Pool.NewGroup] and ends
 // when that ctx ends, at [Group.Stop], when the pool stops, and once the
 // group is done.
-func (g *Group[J]) Context() context.Context { return g.ctx }
+func (g *Group[J]) Context() context.Context {
+	g.mustBeMade("Context")
+	return &g.ctx
+}
 
 // Finished returns an iterator over the group's finished jobs, with
 // [KeepFinished], in completion order, as they come. It ends once the group

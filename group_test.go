@@ -499,6 +499,29 @@ func TestGroup_ContextJobsGetTheGroupContext(t *testing.T) {
 	})
 }
 
+type poolMarkerKey struct{}
+
+// Regression: a group's ContextJob did not see the values of the pool's
+// WithContext context, where the pool's own jobs do.
+func TestGroup_ContextJobsSeeThePoolsContextValues(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		poolCtx := context.WithValue(context.Background(), poolMarkerKey{}, "pool")
+		poolCtx = context.WithValue(poolCtx, markerKey{}, "pool's marker")
+		p := newPool[*gJob](t, 1, 1, false, workerpool.WithContext(poolCtx))
+		g := p.NewGroup(context.WithValue(context.Background(), markerKey{}, "request-7"))
+		inGroup, own := &gJob{}, &gJob{}
+		require.NoError(t, g.QueueJob(inGroup))
+		require.NoError(t, g.Wait())
+		require.NoError(t, p.QueueJob(own))
+		require.NoError(t, p.WaitIdle(context.Background()))
+		assert.Equal(t, "pool", inGroup.ctx.Value(poolMarkerKey{}), "the pool's values")
+		assert.Equal(t, "request-7", inGroup.ctx.Value(markerKey{}), "NewGroup's ctx first")
+		assert.Equal(t, "pool", own.ctx.Value(poolMarkerKey{}))
+		assert.Equal(t, "pool's marker", own.ctx.Value(markerKey{}))
+		require.NoError(t, p.Close())
+	})
+}
+
 func TestGroup_EndedContextStartsStopped(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := newPool[*gJob](t, 1, 1, false)

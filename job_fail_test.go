@@ -144,3 +144,39 @@ func TestGoexitJob_WorkerIsReplaced(t *testing.T) {
 			"a Goexit counts Failed")
 	})
 }
+
+// goexitPanicJob calls runtime.Goexit, and a deferred call of its panics
+// while the Goexit unwinds.
+type goexitPanicJob struct{}
+
+func (goexitPanicJob) Run() {
+	defer func() { panic("deferred during Goexit") }()
+	runtime.Goexit()
+}
+
+// Regression: a job that called runtime.Goexit and then panicked in a
+// deferred call counted as a Goexit, and its panic was swallowed: the
+// handler was not called and Panicked stayed 0.
+func TestGoexitJob_PanicDuringTheGoexitIsReported(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var handled []any
+		p := newPool[workerpool.Job](t, 1, 4, false, workerpool.WithPanicHandler(func(_ workerpool.Job, r any, _ []byte) {
+			handled = append(handled, r)
+		}))
+		g := p.NewGroup(context.Background())
+		after := &countJob{}
+		_, err := g.QueueJobs(goexitPanicJob{}, after)
+		require.NoError(t, err)
+		err = g.Wait()
+		var pe *workerpool.PanicError
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, "deferred during Goexit", pe.Value)
+		assert.Equal(t, []any{"deferred during Goexit"}, handled)
+		assert.EqualValues(t, 1, after.runs.Load(), "the worker was replaced")
+		require.NoError(t, p.Close())
+		s := p.Stats()
+		assert.EqualValues(t, 2, s.Completed)
+		assert.EqualValues(t, 1, s.Failed)
+		assert.EqualValues(t, 1, s.Panicked)
+	})
+}

@@ -364,7 +364,12 @@ func TestMisuse_PanicsNameTheCallAndTheArgument(t *testing.T) {
 	g := p.NewGroup(context.Background())
 	var zeroPool workerpool.Pool[*countJob]
 	var zeroGroup workerpool.Group[*countJob]
+	var nilPool *workerpool.Pool[*countJob]
+	var nilGroup *workerpool.Group[*countJob]
 	var nilCtx context.Context
+	taskPool := newPool[workerpool.Task](t, 1, 1, false)
+	defer taskPool.Close()
+	identity := func(_ context.Context, v int) (int, error) { return v, nil }
 	tests := []struct {
 		name string
 		call func()
@@ -389,6 +394,17 @@ func TestMisuse_PanicsNameTheCallAndTheArgument(t *testing.T) {
 		{"zero Group QueueJob", func() { _ = zeroGroup.QueueJob(&countJob{}) }, "workerpool: Group.QueueJob on a Group not made by Pool.NewGroup"},
 		{"zero Group Wait", func() { _ = zeroGroup.Wait() }, "workerpool: Group.Wait on a Group not made by Pool.NewGroup"},
 		{"zero Group Stats", func() { zeroGroup.Stats() }, "workerpool: Group.Stats on a Group not made by Pool.NewGroup"},
+		{"zero Group Context", func() { zeroGroup.Context() }, "workerpool: Group.Context on a Group not made by Pool.NewGroup"},
+		{"nil Group Context", func() { nilGroup.Context() }, "workerpool: Group.Context on a Group not made by Pool.NewGroup"},
+		{"zero Pool QueueJobContext", func() { _ = zeroPool.QueueJobContext(context.Background(), &countJob{}) }, "workerpool: Pool.QueueJobContext on a Pool not made by New"},
+		{"zero Pool QueueJobsContext", func() { _, _ = zeroPool.QueueJobsContext(context.Background(), &countJob{}) }, "workerpool: Pool.QueueJobsContext on a Pool not made by New"},
+		{"nil Pool QueueJob", func() { _ = nilPool.QueueJob(&countJob{}) }, "workerpool: Pool.QueueJob on a Pool not made by New"},
+		{"nil Pool QueueJobContext", func() { _ = nilPool.QueueJobContext(context.Background(), &countJob{}) }, "workerpool: Pool.QueueJobContext on a Pool not made by New"},
+		{"nil Pool TryQueueJob", func() { _ = nilPool.TryQueueJob(&countJob{}) }, "workerpool: Pool.TryQueueJob on a Pool not made by New"},
+		{"nil Pool QueueJobs", func() { _, _ = nilPool.QueueJobs(&countJob{}) }, "workerpool: Pool.QueueJobs on a Pool not made by New"},
+		{"nil Pool QueueJobsContext", func() { _, _ = nilPool.QueueJobsContext(context.Background(), &countJob{}) }, "workerpool: Pool.QueueJobsContext on a Pool not made by New"},
+		{"Map nil ctx", func() { _, _ = workerpool.Map(nilCtx, taskPool, []int{1}, identity) }, "workerpool: Map: nil context"},
+		{"Map nil Pool", func() { _, _ = workerpool.Map(context.Background(), nil, []int{1}, identity) }, "workerpool: Map on a Pool not made by New"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -39,7 +39,7 @@ type Pool[J Job] struct {
 	timeSlice     time.Duration          // WithTimeSlice: a worker yields after running jobs this long; 0: never
 	shrinkAbove   int                    // a drained lane's queues larger than this are given back (see shrinkLocked)
 	epoch         time.Time              // the clock's origin for the accept and start times
-	ctx           context.Context        // passed to RunContext; ends at Stop or when the work is over
+	ctx           jobContext             // what the pool's own jobs run with; ends at Stop or when the work is over
 	cancel        context.CancelFunc     // ends ctx
 
 	mu sync.Mutex // guards the fields below
@@ -143,7 +143,8 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 	if cfg.ctx != nil {
 		parent = cfg.ctx
 	}
-	p.ctx, p.cancel = context.WithCancel(context.WithoutCancel(parent))
+	p.ctx.Context, p.cancel = context.WithCancel(context.WithoutCancel(parent))
+	p.ctx.pool = p
 	p.finished.init(&p.mu, workers, bufferSize)
 	p.isIdle.L = &p.mu
 
@@ -188,7 +189,7 @@ func NewWorkerPool(noOfWorkers, bufferSize int, queueFinished bool, opts ...Opti
 // A job may queue into its own pool, but if the intake queue is full every
 // worker can end up blocked that way: use [Pool.TryQueueJob] from jobs.
 func (p *Pool[J]) QueueJob(job J) error {
-	return p.queue(context.Background(), &p.own, job)
+	return p.queue(context.Background(), p.ownLane("QueueJob"), job)
 }
 
 // QueueJobContext is like [Pool.QueueJob], but returns ctx.Err() if ctx ends
@@ -197,7 +198,7 @@ func (p *Pool[J]) QueueJob(job J) error {
 // ended it returns ctx.Err() at once, even when there is room or the pool is
 // closed.
 func (p *Pool[J]) QueueJobContext(ctx context.Context, job J) error {
-	return p.queueContext(ctx, &p.own, job)
+	return p.queueContext(ctx, p.ownLane("QueueJobContext"), job)
 }
 
 // QueueJobs queues jobs in order, moving as many as fit under one lock
@@ -207,7 +208,7 @@ func (p *Pool[J]) QueueJobContext(ctx context.Context, job J) error {
 // jobs after it are not queued. After ErrClosed every non-nil job not
 // accepted counts as Rejected; after ErrNilJob nothing does.
 func (p *Pool[J]) QueueJobs(jobs ...J) (int, error) {
-	return p.queueJobs(context.Background(), &p.own, jobs)
+	return p.queueJobs(context.Background(), p.ownLane("QueueJobs"), jobs, "QueueJobs")
 }
 
 // QueueJobsContext is like [Pool.QueueJobs], but stops with ctx.Err() when
@@ -215,7 +216,7 @@ func (p *Pool[J]) QueueJobs(jobs ...J) (int, error) {
 // and every non-nil job not accepted counts as Rejected. If ctx has already
 // ended it returns 0 and ctx.Err() at once.
 func (p *Pool[J]) QueueJobsContext(ctx context.Context, jobs ...J) (int, error) {
-	return p.queueJobs(ctx, &p.own, jobs)
+	return p.queueJobs(ctx, p.ownLane("QueueJobsContext"), jobs, "QueueJobsContext")
 }
 
 // TryQueueJob is like [Pool.QueueJob] but never blocks: it returns
@@ -223,7 +224,7 @@ func (p *Pool[J]) QueueJobsContext(ctx context.Context, jobs ...J) (int, error) 
 // (the job then counts as Rejected). With bufferSize 0 there is room only
 // while a worker is idle.
 func (p *Pool[J]) TryQueueJob(job J) error {
-	return p.tryQueue(&p.own, job)
+	return p.tryQueue(p.ownLane("TryQueueJob"), job)
 }
 
 // GetFinished returns a finished job and false if one is queued, without
@@ -372,8 +373,17 @@ func panicNotMade(call, maker string) {
 	panic("workerpool: " + call + " on a " + typ + " not made by " + maker)
 }
 
+// ownLane returns the lane of the jobs queued on p itself, for call, a
+// queuing method: a nil p panics naming call, before anything else.
+func (p *Pool[J]) ownLane(call string) *lane[J] {
+	if p == nil {
+		panicNotMade("Pool."+call, "New")
+	}
+	return &p.own
+}
+
 // made reports whether p was made by [New], which sets ctx and never changes it.
-func (p *Pool[J]) made() bool { return p.ctx != nil }
+func (p *Pool[J]) made() bool { return p.ctx.Context != nil }
 
 // popFinishedLocked removes and counts the front finished job, releasing a
 // worker that holds a job if one exists.

@@ -3,6 +3,7 @@ package workerpool
 import (
 	"context"
 	"reflect"
+	"slices"
 	"sync"
 )
 
@@ -87,14 +88,14 @@ func (p *Pool[J]) tryQueue(l *lane[J], job J) error {
 	return err
 }
 
-// queueJobs is QueueJobs and QueueJobsContext: it accepts jobs into l in
+// queueJobs is QueueJobs and QueueJobsContext (call names which): it accepts jobs into l in
 // order, as many as fit under one lock acquisition, blocking for room as
 // queue does, and returns how many were accepted before an error. Every
 // non-nil job not accepted after an error other than ErrNilJob counts as
 // Rejected.
-func (p *Pool[J]) queueJobs(ctx context.Context, l *lane[J], jobs []J) (int, error) {
+func (p *Pool[J]) queueJobs(ctx context.Context, l *lane[J], jobs []J, call string) (int, error) {
 	mustHaveContext(ctx, "QueueJobsContext")
-	p.mustBeMade("QueueJobs")
+	p.mustBeMade(call)
 	p.lock()
 	defer p.mu.Unlock()
 	var pr *producer[J] // this call's blocked entry, once it had to wait
@@ -217,12 +218,22 @@ func (p *Pool[J]) producerLocked() *producer[J] {
 	return pr
 }
 
-// recycleLocked returns a producer entry to the spare list.
+// recycleLocked returns a producer entry to the spare list. Once no call
+// is blocked, a list grown beyond maxSpare by a burst of blocked calls is
+// cut back to maxSpare entries, so a long-lived pool does not keep one
+// entry per caller of its worst burst, as the lanes give back theirs.
 func (p *Pool[J]) recycleLocked(pr *producer[J]) {
 	var zero J
 	pr.job = zero
 	p.spare = append(p.spare, pr)
+	if len(p.spare) > maxSpare && p.blockedCalls == 0 {
+		p.spare = slices.Clone(p.spare[:maxSpare])
+	}
 }
+
+// maxSpare is how many producer entries the spare list keeps once a burst
+// of blocked calls is over.
+const maxSpare = 64
 
 // countNonNil returns how many of jobs are not nil.
 func countNonNil[J Job](jobs []J) uint64 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -230,6 +231,41 @@ func TestRegression_KeptJobsReleasedWhenJobsPointAtTheirGroup(t *testing.T) {
 	assert.Equal(t, 0, s.Finished, "the cleanups released the kept jobs")
 	assert.EqualValues(t, 2*groups, s.Dropped)
 	assert.Zero(t, s.Groups)
+}
+
+// Regression: the spare list kept one producer entry per blocked caller of
+// the worst burst for the pool's life (100,000 callers: about 10 MB).
+func TestRegression_BlockedCallersEntriesGivenBackAfterABurst(t *testing.T) {
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	const callers = 20_000
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range callers { // the runtime keeps exited goroutines' descriptors for reuse
+		wg.Go(func() { <-start })
+	}
+	close(start)
+	wg.Wait()
+	p := newPool[workerpool.JobFunc](t, 1, 1, false)
+	defer p.Close()
+	job := workerpool.JobFunc(func() {})
+	before := heap()
+	p.Pause()
+	for range callers {
+		wg.Go(func() { assert.NoError(t, p.QueueJob(job)) })
+	}
+	for p.Stats().Blocked < callers-1 {
+		runtime.Gosched()
+	}
+	p.Resume()
+	wg.Wait()
+	require.NoError(t, p.WaitIdle(context.Background()))
+	after := heap()
+	assert.Less(t, int64(after)-int64(before), int64(512<<10), "heap before %d, after %d", before, after)
 }
 
 // A group's context end stopped it through context.AfterFunc, a moment

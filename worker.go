@@ -67,19 +67,38 @@ func (p *Pool[J]) work(w *worker[J]) {
 	exited := false
 	defer func() {
 		if !exited { // runtime.Goexit: runJobs never came back
-			w.err = ErrGoexit
-			p.failEarly(w)
-			w.returned, w.recovered, w.stack = true, nil, nil
+			p.failGoexit(w)
 			go p.work(w) // the replacement completes w.job first
 		}
 	}()
 	for p.runJobs(w) { // a job panicked and runJobs recovered it
-		w.err = &PanicError{Value: w.recovered, Stack: w.stack}
-		p.failEarly(w) // before the handler, which may take long
-		p.handlePanic(w.job, w.recovered, w.stack)
-		w.returned, w.panicked, w.recovered, w.stack = true, true, nil, nil
+		p.failPanic(w)
 	}
 	exited = true
+}
+
+// failPanic records the failure of w's job, whose panic runJobs
+// recovered into w, and gives the panic to the handler.
+func (p *Pool[J]) failPanic(w *worker[J]) {
+	w.err = &PanicError{Value: w.recovered, Stack: w.stack}
+	p.failEarly(w) // before the handler, which may take long
+	p.handlePanic(w.job, w.recovered, w.stack)
+	w.returned, w.panicked, w.recovered, w.stack = true, true, nil, nil
+}
+
+// failGoexit records the failure of w's job, which called runtime.Goexit:
+// ErrGoexit, or, if one of the job's deferred calls panicked while the
+// Goexit unwound (runJobs recovered a non-nil value, and the Goexit went
+// on), that panic, reported and counted as any other. (A panic(nil) there
+// under GODEBUG=panicnil=1 recovers nil, and counts as the Goexit.)
+func (p *Pool[J]) failGoexit(w *worker[J]) {
+	if w.recovered != nil {
+		p.failPanic(w)
+		return
+	}
+	w.err = ErrGoexit
+	p.failEarly(w)
+	w.returned, w.stack = true, nil
 }
 
 // failEarly records w.err, the failure of w's job known before the job can
@@ -230,9 +249,9 @@ func (p *Pool[J]) dispatchLocked() {
 // RunContext is called with that context, and a plain job's Run; then an
 // [ErrorJob]'s Err() tells.
 func (p *Pool[J]) runJob(w *worker[J]) error {
-	ctx := p.ctx
+	ctx := &p.ctx
 	if g := w.lane.group; g != nil {
-		ctx = g.ctx
+		ctx = &g.ctx
 	}
 	switch job := any(w.job).(type) {
 	case Task:
