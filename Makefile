@@ -75,6 +75,10 @@ server: ## The server workload: requests fanning out onto GOMAXPROCS workers bes
 	cd internal/peerbench && $(GO) test -run='^$$' -bench='^BenchmarkServer$$' -count=$(COUNT) -benchtime=3x -timeout=0 . | tee ../../server.txt
 	$(BENCHSTAT) -col '/impl@(chanmin fifo groups fifo-noslice groups-noslice pond)' server.txt
 
+.PHONY: slice
+slice: ## A bystander's wakes beside one busy worker on one processor, default slice against WithTimeSlice(0): fresh, after a burst, fed by a blocked caller (fails under 5x)
+	$(GO) run ./internal/slicecheck -rounds=5 -want=5
+
 .PHONY: charts
 charts: ## Draw the charts of BENCHMARKS.md (charts/*.svg) from the outputs in charts/data (bench.txt, bench-peers.txt, fairness.txt, server.txt)
 	cd internal/charts && $(GO) run . -in ../../charts/data -out ../../charts

@@ -55,8 +55,9 @@ const (
 //
 // The slice restarts when the worker parks, and it starts at the first
 // reading after that, so a worker that parks every few jobs (it does not
-// hog its processor) reads no clock at all; every is learnt only between
-// two readings with no park between them.
+// hog its processor) reads no clock at all; every is learnt between two
+// readings with no park between them, and a park brings it back to at most
+// firstCheckEvery.
 type slice struct {
 	start     time.Time // when the slice started; zero: not started
 	last      time.Time // the previous reading
@@ -81,13 +82,14 @@ func (s *slice) used(d time.Duration) bool {
 		return false
 	}
 	// Aim at about four readings per slice: read less often while the jobs
-	// between two readings took under an eighth of it, more often while
-	// they took over half.
+	// between two readings took under an eighth of it, and while they took
+	// over half, at once as often as a quarter slice's worth of them, so a
+	// switch from tiny jobs to long ones is caught at the next reading.
 	switch since := now.Sub(s.last); {
 	case since < d/8 && s.every < maxCheckEvery:
 		s.every *= 2
 	case since > d/2 && s.every > 1:
-		s.every /= 2
+		s.every = max(1, int(int64(s.every)*int64(d/4)/int64(since)))
 	}
 	s.last, s.untilRead = now, s.every
 	return now.Sub(s.start) >= d
@@ -103,11 +105,14 @@ func (s *slice) resumed() {
 	s.start, s.last = now, now
 }
 
-// restart starts a new slice at the next reading, every jobs from now: the
-// worker just parked, or yielded for another reason than its slice. How
-// often it reads the clock stays as learnt.
-func (s *slice) restart() {
-	s.start, s.untilRead = time.Time{}, s.checkEvery()
+// parked starts a new slice at the next reading: the worker just parked.
+// That reading comes within firstCheckEvery jobs, however rarely it read
+// the clock before (a burst of tiny jobs teaches it to read every 256):
+// the jobs after a park may be of another kind, and a slice that starts
+// late lets long jobs run on with no yield.
+func (s *slice) parked() {
+	s.every = min(s.checkEvery(), firstCheckEvery)
+	s.start, s.untilRead = time.Time{}, s.every
 }
 
 // checkEvery returns every, set to firstCheckEvery if the worker has not

@@ -15,7 +15,7 @@ func TestSlice_UsedUpAfterDSinceTheLastPark(t *testing.T) {
 		const d = time.Millisecond
 		// job runs one job of length dt and reports whether the slice is then used up.
 		var s slice
-		s.restart() // a worker starts parked
+		s.parked() // a worker starts parked
 		job := func(dt time.Duration) bool {
 			time.Sleep(dt)
 			return s.used(d)
@@ -38,7 +38,7 @@ func TestSlice_UsedUpAfterDSinceTheLastPark(t *testing.T) {
 		}
 
 		var never slice
-		never.restart()
+		never.parked()
 		for range 100 {
 			time.Sleep(100 * time.Microsecond)
 			if never.used(0) {
@@ -49,7 +49,7 @@ func TestSlice_UsedUpAfterDSinceTheLastPark(t *testing.T) {
 		// Jobs longer than the slice: once the worker has measured them (its
 		// first 8 jobs, then a few readings), it yields after each.
 		var long slice
-		long.restart()
+		long.parked()
 		yields := 0
 		for range 40 {
 			time.Sleep(2 * d)
@@ -73,7 +73,7 @@ func TestSlice_TimeOffTheProcessorIsNotInTheNextSlice(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const d = time.Millisecond
 		var s slice
-		s.restart()
+		s.parked()
 		yields := 0
 		for range 10_000 { // jobs of 10 µs: 100 ms of running
 			time.Sleep(10 * time.Microsecond)
@@ -116,4 +116,53 @@ func TestTimeSlice_DefaultIsOnAndTheOptionSetsIt(t *testing.T) {
 		}
 		p.Stop()
 	}
+}
+
+// Regression: after a burst of tiny jobs a worker read the clock every 256
+// jobs, across parks too, and the first reading after a park only started
+// the slice: up to 512 long jobs ran with no yield. A park brings the
+// reading period back to at most firstCheckEvery, and one reading over the
+// slice's half brings it down to a quarter slice's worth of jobs at once.
+func TestSlice_LongJobsAfterABurstOfTinyOnes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const d = 250 * time.Microsecond
+		var s slice
+		s.parked()
+		tiny := func(n int) {
+			for range n {
+				if s.used(d) {
+					s.resumed()
+				}
+			}
+		}
+		tiny(100_000) // no time passes: jobs of nothing
+		if s.every != maxCheckEvery {
+			t.Fatalf("after a burst of tiny jobs: a reading every %d jobs, want %d", s.every, maxCheckEvery)
+		}
+		// firstYield runs jobs of 1 ms until the slice is used up and
+		// returns how many ran.
+		firstYield := func() int {
+			for i := 1; i <= 1000; i++ {
+				time.Sleep(time.Millisecond)
+				if s.used(d) {
+					s.resumed()
+					return i
+				}
+			}
+			return 1000
+		}
+		s.parked()
+		if n := firstYield(); n > 2*firstCheckEvery {
+			t.Errorf("after a park, %d jobs of 1ms ran before the first yield, want at most %d", n, 2*firstCheckEvery)
+		}
+		if s.every != 1 {
+			t.Errorf("jobs of 4×d: a reading every %d jobs, want 1", s.every)
+		}
+
+		tiny(100_000)
+		firstYield() // no park: up to maxCheckEvery long jobs until the next reading
+		if n := firstYield(); n != 1 {
+			t.Errorf("once a reading saw the long jobs, %d ran before the next yield, want 1", n)
+		}
+	})
 }

@@ -138,7 +138,7 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 		switch p.nextLocked(w) {
 		case stepPark:
 			p.waitLocked(&w.wake) // parked in idle: a job handed over, a shrink, Close or Stop wakes w
-			w.slice.restart()
+			w.slice.parked()
 			continue
 		case stepExit:
 			p.mu.Unlock()
@@ -147,9 +147,8 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 		starved := p.starvedLocked()
 		p.mu.Unlock()
 		switch { // let others run: outside the lock, between jobs
-		case starved:
+		case starved: // the slice goes on: this yield is for the producers
 			runtime.Gosched()
-			w.slice.restart()
 		case w.slice.used(p.timeSlice):
 			runtime.Gosched()
 			w.slice.resumed()
