@@ -111,8 +111,9 @@ func Weight(w int) GroupOption {
 // leaks nothing.
 //
 // A group made on a closed pool starts closed. NewGroup panics if ctx is nil,
-// as [context.WithCancel] does. It allocates the group and its context: see
-// the README for the measured figures.
+// as [context.WithCancel] does. It allocates the group and its context
+// (with [KeepFinished], the kept jobs' list too); queuing through a
+// long-lived group allocates nothing per job.
 func (p *Pool[J]) NewGroup(ctx context.Context, opts ...GroupOption) *Group[J] {
 	p.mustBeMade("NewGroup")
 	if ctx == nil {

@@ -49,6 +49,13 @@ func WithPanicHandler(handler func(job Job, recovered any, stack []byte)) Option
 // StopAndCollect) hands back every unstarted job whatever the timing. A
 // plain [Pool.Stop] releases them; until one of the two is called the pool
 // holds them.
+//
+// That is the shutdown of a pipeline, whose jobs can be persisted and run
+// later. A server should not stop its pool with the signal: the requests in
+// flight would get errors, and the jobs handed back are closures it cannot
+// persist. It shuts down the other way round: [net/http.Server.Shutdown]
+// first, which stops accepting and waits for the requests in flight (each
+// waiting for its own group's jobs), then [Pool.Close].
 func WithContext(ctx context.Context) Option {
 	return optionFunc(func(c *config) { c.ctx, c.ctxSet = ctx, true })
 }

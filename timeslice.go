@@ -17,7 +17,7 @@ const DefaultTimeSlice = 250 * time.Microsecond
 // (producers, handlers, tickers, the callers of small groups) get a
 // processor within about a slice even when every processor runs a worker
 // (measured on 2 cores: a sleeping goroutine's wake-up lateness p99 is about
-// twice the slice).
+// one and a half slices, 0.37 ms with the default).
 // d == 0 never yields; without the option the slice is [DefaultTimeSlice].
 // A negative d makes [New] return an error naming it.
 //

@@ -11,17 +11,30 @@
 //
 // A client that goes away cancels its request's context: its waiting jobs
 // are skipped and counted, and the other requests are not touched.
+//
+// On SIGINT or SIGTERM it shuts down in the order a server needs: first
+// http.Server.Shutdown, which stops accepting and waits for the requests in
+// flight (each waits for its own group's jobs), then pool.Close, once no
+// request can queue any more. Every request it accepted is answered.
+// (Stopping the pool first, with WithContext or StopAndCollect, would
+// answer the requests in flight with errors and hand back jobs a server
+// cannot persist: that shutdown is for pipelines.)
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
 	"log"
+	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"runtime"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/seed761c1f22/workerpool"
@@ -95,7 +108,35 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer pool.Stop()
-	log.Printf("listening on http://%s (workers=%d buf=%d)", *addr, *workers, *buf)
-	log.Fatal(http.ListenAndServe(*addr, newHandler(pool)))
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("listening on http://%s (workers=%d buf=%d)", ln.Addr(), *workers, *buf)
+	if err := serve(ln, pool, syscall.SIGINT, syscall.SIGTERM); err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("shut down: %v", pool.Stats())
+}
+
+// serve serves on ln until one of sigs arrives, then shuts down: the HTTP
+// server first, answering every request in flight (their groups' jobs run
+// to the end), then the pool, and returns once its last job has run.
+func serve(ln net.Listener, pool *workerpool.Pool[*hashJob], sigs ...os.Signal) error {
+	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
+	defer stop()
+	srv := &http.Server{Handler: newHandler(pool), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served: // the listener failed
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx) // no new request; the ones in flight are answered
+	_ = pool.Close()                 // no request can queue any more: close, and wait for the end
+	pool.GetFinishedWait()
+	return err
 }

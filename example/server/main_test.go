@@ -3,11 +3,15 @@ package main
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -85,4 +89,41 @@ func TestServerCancelledRequestSkipsItsJobs(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/hash?k=10", nil))
 	assert.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	require.NoError(t, pool.Close())
+}
+
+// TestServerShutdownOnSIGTERMAnswersEveryRequest sends SIGTERM while
+// requests are in flight: every one of them is answered in full, no job is
+// skipped or lost, and serve returns once the pool's last job has run.
+func TestServerShutdownOnSIGTERMAnswersEveryRequest(t *testing.T) {
+	pool, err := workerpool.New[*hashJob](2, 16, false)
+	require.NoError(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	served := make(chan error, 1)
+	go func() { served <- serve(ln, pool, syscall.SIGTERM) }()
+	url := "http://" + ln.Addr().String()
+
+	const requests, k = 16, 200
+	var wg sync.WaitGroup
+	for range requests {
+		wg.Go(func() {
+			code, body := get(t, url+"/hash?k="+strconv.Itoa(k))
+			assert.Equal(t, http.StatusOK, code, body)
+			assert.True(t, strings.HasPrefix(body, strconv.Itoa(k)+" blocks hashed"), body)
+		})
+	}
+	for pool.Stats().Groups < requests {
+		runtime.Gosched() // every request is in flight, its jobs queued or blocked
+	}
+	require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGTERM))
+	wg.Wait()
+	require.NoError(t, <-served)
+	s := pool.Stats()
+	assert.EqualValues(t, requests*k, s.Queued)
+	assert.EqualValues(t, requests*k, s.Completed)
+	assert.Zero(t, s.Skipped)
+	assert.Zero(t, s.Rejected)
+	assert.Zero(t, s.Running, "the pool's work is over")
+	_, err = http.Get(url + "/stats")
+	assert.Error(t, err, "no longer listening")
 }
