@@ -66,9 +66,9 @@ bench-peers: ## Check the peer adapters, then benchmark cond and chanmin against
 	$(BENCHSTAT) -filter '.unit:(ns/job OR allocs/op)' -col '/impl@(chanmin cond ants pond gammazero errgroup goroutine)' bench-peers.txt
 
 .PHONY: fairness
-fairness: ## Small groups' wait (p50/p99 ms) behind a big group, 1 and GOMAXPROCS workers: groups (with and without time slices), one FIFO queue, pond's groups, COUNT runs
+fairness: ## Small groups' wait (p50/p99 ms) behind a big group, 1 and GOMAXPROCS workers: groups (with and without time slices, and with Limit(1) on the big one), one FIFO queue, pond's groups, COUNT runs
 	cd internal/peerbench && $(GO) test -run='^$$' -bench='^BenchmarkFairness$$' -count=$(COUNT) -benchtime=3x -timeout=0 . | tee ../../fairness.txt
-	$(BENCHSTAT) -filter '.unit:(p50-ms OR p99-ms)' -col '/impl@(groups fifo groups-noslice pond)' fairness.txt
+	$(BENCHSTAT) -filter '.unit:(p50-ms OR p99-ms)' -col '/impl@(groups groups-limit1 fifo groups-noslice pond)' fairness.txt
 
 .PHONY: server
 server: ## The server workload: requests fanning out onto GOMAXPROCS workers beside a sleeping bystander (jobs/s, bystander lateness p50/p99 us), COUNT runs

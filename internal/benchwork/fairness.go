@@ -60,12 +60,17 @@ type FairImpl struct {
 // runs each caller as a Group, impl=fifo queues every caller's jobs on the
 // pool itself, one FIFO queue, waiting for them with a WaitGroup;
 // impl=groups-noslice is groups with WithTimeSlice(0), to show what the
-// time slice buys.
+// time slice buys; impl=groups-limit1 is groups with Limit(1) on the big
+// caller, to show that a limited group does not keep the workers it frees
+// (its small callers should wait about as long as with groups).
 var Fair = []FairImpl{
-	{"groups", func(w, buf int) FairRunner { return groupRunner{newFuncPool(w, buf)} }},
+	{"groups", func(w, buf int) FairRunner { return groupRunner{p: newFuncPool(w, buf)} }},
+	{"groups-limit1", func(w, buf int) FairRunner {
+		return groupRunner{p: newFuncPool(w, buf), big: []workerpool.GroupOption{workerpool.Limit(1)}}
+	}},
 	{"fifo", func(w, buf int) FairRunner { return fifoRunner{newFuncPool(w, buf)} }},
 	{"groups-noslice", func(w, buf int) FairRunner {
-		return groupRunner{newFuncPool(w, buf, workerpool.WithTimeSlice(0))}
+		return groupRunner{p: newFuncPool(w, buf, workerpool.WithTimeSlice(0))}
 	}},
 }
 
@@ -142,13 +147,19 @@ func newFuncPool(workers, buf int, opts ...workerpool.Option) *workerpool.Pool[w
 	return p
 }
 
-// groupRunner runs each caller as a group of the pool.
+// groupRunner runs each caller as a group of the pool, the big caller's
+// made with big.
 type groupRunner struct {
-	p *workerpool.Pool[workerpool.JobFunc]
+	p   *workerpool.Pool[workerpool.JobFunc]
+	big []workerpool.GroupOption
 }
 
 func (r groupRunner) Run(jobs []func()) {
-	g := r.p.NewGroup(context.Background())
+	var opts []workerpool.GroupOption
+	if len(jobs) == BigJobs {
+		opts = r.big
+	}
+	g := r.p.NewGroup(context.Background(), opts...)
 	for _, j := range jobs {
 		if err := g.QueueJob(j); err != nil {
 			panic(err)
