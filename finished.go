@@ -3,18 +3,11 @@ package workerpool
 import (
 	"math"
 	"sync"
-
-	"github.com/gammazero/deque"
 )
 
 // This file is the finished queue: the pool's own jobs whose Run returned,
 // waiting to be retrieved, and the workers it holds while it is full. Every
 // move in and out of it goes through the methods below, under the pool's mu.
-
-// maxPrealloc caps the slots a queue reserves up front, so that a huge
-// bufferSize does not allocate its whole capacity before it is used. Beyond
-// it a deque grows by doubling as jobs arrive.
-const maxPrealloc = 4096
 
 // finishedQueue holds the pool's own finished jobs, oldest first, and counts
 // the finished jobs the groups keep, so that
@@ -31,20 +24,18 @@ const maxPrealloc = 4096
 // and each retrieval releases the oldest holder. Close and Stop release them
 // all; after that no worker is held.
 type finishedQueue[J Job] struct {
-	jobs       deque.Deque[J]          // popped slots are zeroed, so a retrieved job can be collected
-	limit      int                     // jobs.Len() never exceeds it: every job the pool can hold (see finishedLimit)
-	bufferSize int                     // the jobs queued before workers are held
-	holders    deque.Deque[*worker[J]] // held workers, oldest first; each has holding set
-	kept       int                     // finished jobs kept by groups (in their own lists), not yet retrieved
-	ready      sync.Cond               // L is the pool's mu; consumers wait for a job, or the pool's end
+	jobs       ringQueue[J]          // given back once drained after a burst (see ringQueue)
+	limit      int                   // jobs.Len() never exceeds it: every job the pool can hold (see finishedLimit)
+	bufferSize int                   // the jobs queued before workers are held
+	holders    ringQueue[*worker[J]] // held workers, oldest first; each has holding set
+	kept       int                   // finished jobs kept by groups (in their own lists), not yet retrieved
+	ready      sync.Cond             // L is the pool's mu; consumers wait for a job, or the pool's end
 }
 
 // init readies q for a pool with the given sizes whose mutex is mu.
 func (q *finishedQueue[J]) init(mu *sync.Mutex, workers, bufferSize int) {
 	q.limit, q.bufferSize = finishedLimit(workers, bufferSize), bufferSize
-	// With the base capacity set, the deque never shrinks below it, so a
-	// queue that cycles within min(limit, maxPrealloc) jobs allocates once.
-	q.jobs.SetBaseCap(min(q.limit, maxPrealloc))
+	q.jobs.init(q.limit, q.limit)
 	q.ready.L = mu
 }
 
@@ -52,36 +43,38 @@ func (q *finishedQueue[J]) init(mu *sync.Mutex, workers, bufferSize int) {
 // over bufferSize while the pool is open, w is held: the caller parks it
 // until pop or releaseAll lets it go.
 func (q *finishedQueue[J]) push(w *worker[J], open bool) {
-	if q.jobs.Len() >= q.limit {
+	if q.jobs.len() >= q.limit {
 		panic("workerpool: finished queue overflow") // a broken invariant, never user input
 	}
-	q.jobs.PushBack(w.job)
+	q.jobs.push(w.job)
 	q.ready.Signal()
-	if open && q.jobs.Len() > q.bufferSize {
+	if open && q.jobs.len() > q.bufferSize {
 		w.holding = true
-		q.holders.PushBack(w)
+		q.holders.push(w)
 	}
 }
 
 // len returns how many of the pool's own finished jobs are queued.
-func (q *finishedQueue[J]) len() int { return q.jobs.Len() }
+func (q *finishedQueue[J]) len() int { return q.jobs.len() }
 
 // held returns how many workers are held.
-func (q *finishedQueue[J]) held() int { return q.holders.Len() }
+func (q *finishedQueue[J]) held() int { return q.holders.len() }
 
 // pop removes and returns the oldest job, releasing the oldest holder, whose
 // job now fits. The caller has checked len() > 0.
 func (q *finishedQueue[J]) pop() J {
-	if q.holders.Len() > 0 {
-		release(q.holders.PopFront())
+	if q.holders.len() > 0 {
+		release(q.holders.pop())
 	}
-	return q.jobs.PopFront()
+	job := q.jobs.pop()
+	q.jobs.release()
+	return job
 }
 
 // releaseAll lets every held worker go on: the pool is closing.
 func (q *finishedQueue[J]) releaseAll() {
-	for q.holders.Len() > 0 {
-		release(q.holders.PopFront())
+	for q.holders.len() > 0 {
+		release(q.holders.pop())
 	}
 }
 

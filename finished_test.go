@@ -100,7 +100,7 @@ func TestFinishedQueue_HugeLimitDoesNotPreallocate(t *testing.T) {
 	q, w := newFinished[*intJob](1, 1<<40)
 	w.job = &intJob{}
 	q.push(w, true)
-	assert.LessOrEqual(t, q.jobs.Cap(), maxPrealloc)
+	assert.LessOrEqual(t, q.jobs.d.Cap(), maxPrealloc)
 }
 
 func TestFinishedLimit(t *testing.T) {

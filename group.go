@@ -128,6 +128,7 @@ func (p *Pool[J]) NewGroup(ctx context.Context, opts ...GroupOption) *Group[J] {
 	}
 	g := &Group[J]{p: p, parent: ctx, stopOnError: cfg.stopOnError}
 	g.lane.group, g.lane.limit, g.lane.weight = g, cfg.limit, cfg.weight
+	g.lane.init(0, p.bufferSize) // a group per request allocates for the jobs it has
 	g.ctx.Context, g.cancel = context.WithCancelCause(ctx)
 	g.ctx.pool, g.ctx.values = p, &p.ctx
 	g.changed.L = &p.mu
@@ -219,7 +220,7 @@ func (g *Group[J]) Wait() error {
 	g.mustBeMade("Wait")
 	g.p.lock()
 	defer g.p.mu.Unlock()
-	for g.lane.jobs.Len() > 0 || g.c.running > 0 || g.lane.blocked.n > 0 || g.lane.woken > 0 {
+	for g.lane.jobs.len() > 0 || g.c.running > 0 || g.lane.blocked.n > 0 || g.lane.woken > 0 {
 		g.changed.Wait() // a job of the group completes, a call is admitted and runs or withdraws, or a stop
 	}
 	g.closeLocked(ErrGroupClosed)
@@ -289,7 +290,7 @@ func (g *Group[J]) Stats() GroupStats {
 	}
 	return GroupStats{
 		Queued:    g.c.queued,
-		Waiting:   g.lane.jobs.Len(),
+		Waiting:   g.lane.jobs.len(),
 		Running:   g.c.running,
 		Completed: g.c.completed,
 		Skipped:   g.c.skipped,
@@ -343,7 +344,7 @@ func (g *Group[J]) completeLocked(job J, err error, panicked bool) {
 	if g.lane.benched && g.c.running < g.lane.limit {
 		g.p.unbenchLocked(&g.lane)
 	}
-	if g.kept != nil || g.c.running == 0 && g.lane.jobs.Len() == 0 {
+	if g.kept != nil || g.c.running == 0 && g.lane.jobs.len() == 0 {
 		g.changed.Broadcast() // Finished has a job, or Wait may be done: no wake-up per job otherwise
 	}
 	g.endIfDoneLocked()
@@ -422,7 +423,7 @@ func (g *Group[J]) stopByParentLocked() {
 // jobs waits or runs. It leaves the pool's list, releases its context and
 // wakes Wait and Finished.
 func (g *Group[J]) endIfDoneLocked() {
-	if g.index < 0 || !g.lane.closed || g.lane.jobs.Len() > 0 || g.c.running > 0 {
+	if g.index < 0 || !g.lane.closed || g.lane.jobs.len() > 0 || g.c.running > 0 {
 		return
 	}
 	p := g.p

@@ -2,8 +2,6 @@ package workerpool
 
 import (
 	"time"
-
-	"github.com/gammazero/deque"
 )
 
 // This file is the intake: where accepted jobs wait to start and where
@@ -31,17 +29,17 @@ import (
 // A lane holds the waiting jobs and the blocked queuing calls of one group,
 // or of the pool's own jobs. It is guarded by the pool's mu.
 type lane[J Job] struct {
-	group   *Group[J]                  // nil for the pool's own lane
-	jobs    deque.Deque[J]             // accepted, not started, oldest first; non-empty and not benched: in turns (see rotation)
-	seqs    deque.Deque[uint64]        // acceptance numbers of the newest seqs.Len() jobs (see entry)
-	ats     deque.Deque[time.Duration] // with timings: when each job was accepted, since the pool's epoch
-	blocked calls[J]                   // queuing calls waiting for room, oldest first; non-empty and not benched: in admits
-	woken   int                        // its calls whose job was accepted that have not run since (they may offer more)
-	closed  bool                       // the group accepts no more jobs; never set on the pool's own lane (p.closed says that)
-	weight  int                        // jobs it starts (calls it admits) in a row before the next lane's turn, >= 1
-	limit   int                        // most of its jobs running at once; 0: no limit
-	benched bool                       // running == limit: out of both rotations, its jobs and calls counted in p.benchedJobs, p.benchedCalls
-	links   [2]link[J]                 // its place and turn in p.turns and p.admits (see rotation)
+	group   *Group[J]                // nil for the pool's own lane
+	jobs    ringQueue[J]             // accepted, not started, oldest first; non-empty and not benched: in turns (see rotation)
+	seqs    ringQueue[uint64]        // acceptance numbers of the newest seqs.len() jobs (see entry)
+	ats     ringQueue[time.Duration] // with timings: when each job was accepted, since the pool's epoch
+	blocked calls[J]                 // queuing calls waiting for room, oldest first; non-empty and not benched: in admits
+	woken   int                      // its calls whose job was accepted that have not run since (they may offer more)
+	closed  bool                     // the group accepts no more jobs; never set on the pool's own lane (p.closed says that)
+	weight  int                      // jobs it starts (calls it admits) in a row before the next lane's turn, >= 1
+	limit   int                      // most of its jobs running at once; 0: no limit
+	benched bool                     // running == limit: out of both rotations, its jobs and calls counted in p.benchedJobs, p.benchedCalls
+	links   [2]link[J]               // its place and turn in p.turns and p.admits (see rotation)
 }
 
 // An entry is a waiting job and its place in the pool's acceptance order,
@@ -100,12 +98,12 @@ func (p *Pool[J]) countRejectedLocked(l *lane[J], n uint64) {
 // checked that there is room.
 func (p *Pool[J]) pushLocked(job J, l *lane[J]) {
 	seq := p.countQueuedLocked(l)
-	if len(p.groups) > 0 || l.seqs.Len() > 0 { // numbered jobs stay a suffix of jobs
-		pushKeep(&l.seqs, seq)
+	if len(p.groups) > 0 || l.seqs.len() > 0 { // numbered jobs stay a suffix of jobs
+		l.seqs.push(seq)
 	}
-	pushKeep(&l.jobs, job)
+	l.jobs.push(job)
 	if p.timings {
-		pushKeep(&l.ats, p.now)
+		l.ats.push(p.now)
 	}
 	p.waiting++
 	if !p.turns.has(l) {
@@ -122,18 +120,18 @@ func (p *Pool[J]) pushLocked(job J, l *lane[J]) {
 // turns with a job: p.waiting > p.benchedJobs.
 func (p *Pool[J]) popLocked() (job J, l *lane[J], accepted time.Duration) {
 	l = p.turns.front
-	if l.seqs.Len() == l.jobs.Len() { // the front job has its number
-		l.seqs.PopFront()
+	if l.seqs.len() == l.jobs.len() { // the front job has its number
+		l.seqs.pop()
 	}
 	if p.timings {
-		accepted = l.ats.PopFront()
+		accepted = l.ats.pop()
 	}
-	job = l.jobs.PopFront()
+	job = l.jobs.pop()
 	p.waiting--
-	more := l.jobs.Len() > 0
+	more := l.jobs.len() > 0
 	p.turns.serve(more)
-	if !more && l.jobs.Cap() > p.shrinkAbove {
-		p.shrinkLocked(l)
+	if !more && l.jobs.oversized() {
+		l.release()
 	}
 	return job, l, accepted
 }
@@ -241,7 +239,7 @@ func (p *Pool[J]) benchLocked(l *lane[J]) {
 	l.benched = true
 	p.turns.leave(l)
 	p.admits.leave(l)
-	p.benchedJobs += l.jobs.Len()
+	p.benchedJobs += l.jobs.len()
 	p.benchedCalls += l.blocked.n
 }
 
@@ -250,9 +248,9 @@ func (p *Pool[J]) benchLocked(l *lane[J]) {
 // took turns while it was benched. Idle workers take its jobs at once.
 func (p *Pool[J]) unbenchLocked(l *lane[J]) {
 	l.benched = false
-	p.benchedJobs -= l.jobs.Len()
+	p.benchedJobs -= l.jobs.len()
 	p.benchedCalls -= l.blocked.n
-	if l.jobs.Len() > 0 {
+	if l.jobs.len() > 0 {
 		p.turns.join(l)
 	}
 	if l.blocked.n > 0 {
@@ -265,24 +263,23 @@ func (p *Pool[J]) unbenchLocked(l *lane[J]) {
 // in the pool and in l's group. With keep they are added to p.unstarted.
 func (p *Pool[J]) skipLocked(l *lane[J], keep bool) {
 	p.turns.leave(l)
-	n := l.jobs.Len()
+	n := l.jobs.len()
 	if n == 0 {
 		return
 	}
 	if keep {
-		unnumbered := n - l.seqs.Len()
+		unnumbered := n - l.seqs.len()
 		for i := range n {
-			e := entry[J]{job: l.jobs.At(i)}
+			e := entry[J]{job: l.jobs.at(i)}
 			if i >= unnumbered {
-				e.seq = l.seqs.At(i - unnumbered)
+				e.seq = l.seqs.at(i - unnumbered)
 			}
 			p.unstarted = append(p.unstarted, e)
 		}
 	}
-	l.jobs.Clear()
-	l.seqs.Clear()
-	l.ats.Clear()
-	p.shrinkLocked(l)
+	l.jobs.clear()
+	l.seqs.clear()
+	l.ats.clear()
 	p.waiting -= n
 	if l.benched {
 		p.benchedJobs -= n
@@ -319,41 +316,19 @@ func (p *Pool[J]) withdrawLocked(l *lane[J], pr *producer[J]) {
 	}
 }
 
-// shrinkLocked gives back the memory of l's queues, now empty, if a burst
-// grew them beyond p.shrinkAbove: a long-lived pool does not keep its
-// worst burst for ever, and a pool that cycles within its base capacity
-// (or a few times it) allocates nothing.
-func (p *Pool[J]) shrinkLocked(l *lane[J]) {
-	if l.jobs.Cap() <= p.shrinkAbove { // seqs and ats never hold more than jobs
-		return
-	}
-	l.jobs, l.seqs, l.ats = deque.Deque[J]{}, deque.Deque[uint64]{}, deque.Deque[time.Duration]{}
-	l.jobs.SetBaseCap(p.laneBaseCap())
+// init readies the queues of a lane of a pool of the given bufferSize,
+// which its jobs share with the other lanes, allocating base slots up
+// front (see ringQueue).
+func (l *lane[J]) init(base, bufferSize int) {
+	l.jobs.init(base, bufferSize)
+	l.seqs.init(base, bufferSize)
+	l.ats.init(base, bufferSize)
 }
 
-// shrinkThreshold is the capacity above which a drained lane's queues are
-// given back: four times the base capacity, and never below four times the
-// least capacity a deque allocates (16).
-func shrinkThreshold(bufferSize int) int { return 4 * max(min(bufferSize, maxPrealloc), 16) }
-
-// laneBaseCap is the capacity a lane's job queue keeps however few jobs it
-// holds: min(bufferSize, maxPrealloc).
-func (p *Pool[J]) laneBaseCap() int { return min(p.bufferSize, maxPrealloc) }
-
-// pushKeep appends v to d, and keeps d from shrinking below the capacity it
-// grows to: a deque shrinks once a quarter full, so a queue that cycles
-// through more than its base capacity would allocate on every cycle. Memory
-// stays at the queue's high-water mark instead.
-func pushKeep[T any](d *deque.Deque[T], v T) {
-	if d.Len() == d.Cap() {
-		keepCap(d)
-	}
-	d.PushBack(v)
-}
-
-// keepCap makes the capacity d is about to double to its base capacity.
-func keepCap[T any](d *deque.Deque[T]) {
-	if n := d.Len(); n > 0 {
-		d.SetBaseCap(2 * n)
-	}
+// release gives back the memory of the lane's queues, now empty, if a burst
+// grew them (see ringQueue).
+func (l *lane[J]) release() {
+	l.jobs.release()
+	l.seqs.release()
+	l.ats.release()
 }

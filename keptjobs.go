@@ -1,10 +1,6 @@
 package workerpool
 
-import (
-	"runtime"
-
-	"github.com/gammazero/deque"
-)
+import "runtime"
 
 // This file is a group's kept finished jobs ([KeepFinished]), and the
 // safety net that releases them once the group is done and unreachable.
@@ -13,8 +9,8 @@ import (
 // completion order (never more than it queued). Its jobs count in the
 // pool's finished.kept, through count.
 type keptJobs[J Job] struct {
-	jobs  deque.Deque[J] // guarded by the pool's mu
-	count *keptCount[J]  // count.n == jobs.Len()
+	jobs  ringQueue[J]  // guarded by the pool's mu
+	count *keptCount[J] // count.n == jobs.len()
 }
 
 // keptCount is what the cleanup of an unreachable group needs: the pool and
@@ -32,16 +28,17 @@ type keptCount[J Job] struct {
 // otherwise count Finished for ever.
 func newKeptJobs[J Job](g *Group[J]) *keptJobs[J] {
 	k := &keptJobs[J]{count: &keptCount[J]{p: g.p}}
+	k.jobs.init(0, g.p.bufferSize) // small groups allocate little; long-lived ones keep a buffer's worth
 	runtime.AddCleanup(g, (*keptCount[J]).release, k.count)
 	return k
 }
 
 // len returns how many jobs are kept.
-func (k *keptJobs[J]) len() int { return k.jobs.Len() }
+func (k *keptJobs[J]) len() int { return k.jobs.len() }
 
 // pushLocked keeps job, counting it Finished in the pool.
 func (k *keptJobs[J]) pushLocked(job J) {
-	pushKeep(&k.jobs, job)
+	k.jobs.push(job)
 	k.count.n++
 	k.count.p.finished.kept++
 }
@@ -52,14 +49,16 @@ func (k *keptJobs[J]) popLocked() J {
 	k.count.n--
 	k.count.p.finished.kept--
 	k.count.p.c.retrieved++
-	return k.jobs.PopFront()
+	job := k.jobs.pop()
+	k.jobs.release()
+	return job
 }
 
 // releaseLocked drops every kept job, counting them Dropped in the pool,
 // and returns how many.
 func (k *keptJobs[J]) releaseLocked() int {
-	n := k.jobs.Len()
-	k.jobs.Clear()
+	n := k.jobs.len()
+	k.jobs.clear()
 	k.count.releaseLocked()
 	return n
 }

@@ -37,7 +37,6 @@ type Pool[J Job] struct {
 	parent        context.Context        // the WithContext context, nil without: once it has ended no job starts
 	timings       bool                   // WithTimings: accept and start times are read, wait and run recorded
 	timeSlice     time.Duration          // WithTimeSlice: a worker yields after running jobs this long; 0: never
-	shrinkAbove   int                    // a drained lane's queues larger than this are given back (see shrinkLocked)
 	epoch         time.Time              // the clock's origin for the accept and start times
 	ctx           jobContext             // what the pool's own jobs run with; ends at Stop or when the work is over
 	cancel        context.CancelFunc     // ends ctx
@@ -129,12 +128,9 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 		parent:        cfg.ctx,
 		timings:       cfg.timings,
 		timeSlice:     cfg.timeSlice,
-		shrinkAbove:   shrinkThreshold(bufferSize),
 		epoch:         time.Now(),
 	}
-	// With the base capacity set, the deque never shrinks below it, so a
-	// pool that cycles within min(bufferSize, maxPrealloc) jobs allocates once.
-	p.own.jobs.SetBaseCap(p.laneBaseCap())
+	p.own.init(bufferSize, bufferSize) // a pool that cycles within its buffer allocates once
 	p.own.weight = 1
 	p.admits.k, p.admits.midTurn = 1, true
 	// Jobs see the parent's values, but their context ends only through

@@ -63,7 +63,7 @@ func (r *rotation[J]) join(l *lane[J]) {
 // empty reports whether l has nothing waiting in this rotation's sense.
 func (r *rotation[J]) empty(l *lane[J]) bool {
 	if r.k == 0 {
-		return l.jobs.Len() == 0
+		return l.jobs.len() == 0
 	}
 	return l.blocked.n == 0
 }

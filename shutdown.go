@@ -132,7 +132,7 @@ func (p *Pool[J]) settleLocked() {
 // endLocked runs once no job will ever run again (closed, idle): consumers
 // waiting for the end are woken and the pool's context is released.
 func (p *Pool[J]) endLocked() {
-	p.shrinkLocked(&p.own) // nothing will wait there again
+	p.own.release() // nothing will wait there again
 	p.finished.ready.Broadcast()
 	p.cancel()
 	if p.unwatch != nil {
