@@ -221,3 +221,16 @@ func sample(t *testing.T, p *workerpool.Pool[*hammerJob], buf int, queueFinished
 	}
 	assert.NoError(t, p.Close())
 }
+
+// TestHammer drives pools from GOMAXPROCS*4 goroutines that queue, retrieve,
+// sample Stats and Close or Stop at random moments, checking every invariant
+// on every sample and, at the end, that each accepted job ran exactly once or
+// was skipped, and each finished job was retrieved once.
+func TestHammer(t *testing.T) {
+	configs := []struct{ workers, buf int }{{1, 0}, {2, 1}, {4, 0}, {3, 8}, {8, 64}}
+	for _, cfg := range configs {
+		for _, queueFinished := range []bool{true, false} {
+			hammer(t, cfg.workers, cfg.buf, queueFinished)
+		}
+	}
+}

@@ -1,8 +1,12 @@
 package workerpool_test
 
 import (
+	"bytes"
+	"context"
+	"log/slog"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -10,8 +14,9 @@ import (
 	"github.com/seed761c1f22/workerpool"
 )
 
-// Tests of New and of Stats: the snapshot of a new pool, of a typed pool,
-// and the invariants under the hammer.
+// Tests of pool.go's API: New and NewWorkerPool and their arguments, a
+// job's way from QueueJob to GetFinished, WaitIdle, and Stats' String and
+// LogValue.
 
 func TestNew_BadArguments(t *testing.T) {
 	tests := []struct {
@@ -88,15 +93,69 @@ func TestStats_TypedPoolSnapshot(t *testing.T) {
 	})
 }
 
-// TestHammer drives pools from GOMAXPROCS*4 goroutines that queue, retrieve,
-// sample Stats and Close or Stop at random moments, checking every invariant
-// on every sample and, at the end, that each accepted job ran exactly once or
-// was skipped, and each finished job was retrieved once.
-func TestHammer(t *testing.T) {
-	configs := []struct{ workers, buf int }{{1, 0}, {2, 1}, {4, 0}, {3, 8}, {8, 64}}
-	for _, cfg := range configs {
-		for _, queueFinished := range []bool{true, false} {
-			hammer(t, cfg.workers, cfg.buf, queueFinished)
+func TestStats_StringAndLogValue(t *testing.T) {
+	s := workerpool.Stats{Workers: 4, Queued: 10, Waiting: 1, Running: 2, Finished: 3, Retrieved: 4,
+		Completed: 7, Failed: 2, Panicked: 1, Dropped: 0, Blocked: 2, Held: 1, Rejected: 5, Groups: 3, Paused: true}
+	assert.Equal(t, "workers=4 groups=3 queued=10 waiting=1 running=2 completed=7 skipped=0 "+
+		"finished=3 retrieved=4 dropped=0 blocked=2 held=1 paused=true rejected=5 failed=2 panicked=1", s.String())
+
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	logger.Info("pool", "stats", s)
+	assert.Equal(t, "level=INFO msg=pool stats.workers=4 stats.groups=3 stats.queued=10 stats.waiting=1 stats.running=2 "+
+		"stats.completed=7 stats.skipped=0 stats.finished=3 stats.retrieved=4 stats.dropped=0 "+
+		"stats.blocked=2 stats.held=1 stats.paused=true stats.rejected=5 stats.failed=2 stats.panicked=1\n", buf.String())
+}
+
+func TestWaitIdle_RecurringBatchesOnOnePool(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool[*countJob](t, 3, 4, false)
+		for batch := range 3 {
+			jobs := make([]*countJob, 10)
+			for i := range jobs {
+				jobs[i] = &countJob{id: i}
+			}
+			_, err := p.QueueJobs(jobs...)
+			require.NoError(t, err)
+			require.NoError(t, p.WaitIdle(context.Background()))
+			for _, j := range jobs {
+				require.EqualValues(t, 1, j.runs.Load(), "batch %d job %d done when WaitIdle returns", batch, j.id)
+			}
 		}
-	}
+		s := p.Stats()
+		assert.Equal(t, workerpool.Stats{Workers: 3, Queued: 30, Completed: 30, Dropped: 30}, s)
+		require.NoError(t, p.QueueJob(&countJob{}), "the pool stays open")
+		require.NoError(t, p.Close())
+	})
+}
+
+func TestWaitIdle_Blocks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool[*blockJob](t, 1, 1, false)
+		require.NoError(t, p.WaitIdle(context.Background()), "an unused pool is idle")
+		job := newBlockJob(0)
+		require.NoError(t, p.QueueJob(job))
+		returned := goDo(func() { assert.NoError(t, p.WaitIdle(context.Background())) })
+		synctest.Wait()
+		require.False(t, returned.Load())
+		close(job.release)
+		synctest.Wait()
+		require.True(t, returned.Load())
+
+		blocker := newBlockJob(1)
+		require.NoError(t, p.QueueJob(blocker))
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		require.ErrorIs(t, p.WaitIdle(ctx), context.DeadlineExceeded)
+		require.ErrorIs(t, p.WaitIdle(ctx), context.DeadlineExceeded, "an ended context returns at once")
+		close(blocker.release)
+		require.NoError(t, p.Close())
+	})
 }
