@@ -19,6 +19,7 @@ import (
 //	Completed == Finished + Retrieved + Dropped
 //	Panicked  <= Failed <= Completed
 //	0 <= Running <= Workers
+//	Running + Held <= Live <= Workers   (Live == 0 in a new pool, and once a closed pool's last worker has exited)
 //	Waiting <= bufferSize               (with bufferSize 0 a job goes straight to a worker: Waiting is 0)
 //	0 <= Held <= Workers, Held <= Finished, Blocked >= 0
 //	Wait.Count == Running + Completed, Run.Count == Completed   (with WithTimings)
@@ -29,7 +30,8 @@ import (
 // counts the jobs of groups too.
 type Stats struct {
 	// Sizes.
-	Workers int // the size set by New or Resize, plus retiring workers until their job returns
+	Workers int // the size set by New or Resize (the most workers that may be started), plus retiring workers until their job returns
+	Live    int // worker goroutines started and not yet exited: running, holding or idle (workers start on demand and exit after the idle timeout)
 	Groups  int // groups not yet done: made, and not closed with nothing of theirs waiting or running
 
 	// The flow of jobs: accepted, then waiting, running, and completed
@@ -87,9 +89,9 @@ type GroupStats struct {
 // it ends with the p50 and p99 of the wait and run times, estimated from the
 // histograms' buckets ([Timings.Quantile]: within a factor of 2).
 func (s Stats) String() string {
-	line := fmt.Sprintf("workers=%d groups=%d queued=%d waiting=%d running=%d completed=%d skipped=%d "+
+	line := fmt.Sprintf("workers=%d live=%d groups=%d queued=%d waiting=%d running=%d completed=%d skipped=%d "+
 		"finished=%d retrieved=%d dropped=%d blocked=%d held=%d paused=%t rejected=%d failed=%d panicked=%d",
-		s.Workers, s.Groups, s.Queued, s.Waiting, s.Running, s.Completed, s.Skipped,
+		s.Workers, s.Live, s.Groups, s.Queued, s.Waiting, s.Running, s.Completed, s.Skipped,
 		s.Finished, s.Retrieved, s.Dropped, s.Blocked, s.Held, s.Paused, s.Rejected, s.Failed, s.Panicked)
 	if s.Wait.Count > 0 {
 		line += fmt.Sprintf(" wait_p50~%v wait_p99~%v run_p50~%v run_p99~%v",
@@ -105,6 +107,7 @@ func (s Stats) String() string {
 func (s Stats) LogValue() slog.Value {
 	attrs := []slog.Attr{
 		slog.Int("workers", s.Workers),
+		slog.Int("live", s.Live),
 		slog.Int("groups", s.Groups),
 		slog.Uint64("queued", s.Queued),
 		slog.Int("waiting", s.Waiting),

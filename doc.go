@@ -26,7 +26,9 @@ back when one of them returns. When the lanes are full, queuing calls block,
 and when room frees they are admitted by the same weighted turns, oldest
 first within a lane. A pool without groups is one FIFO.
 
-A job that arrives while a worker is idle is handed straight to it; a worker
+A job that arrives while a worker is idle is handed straight to it, or, if
+none is idle and fewer than the pool's size are started, to a new worker
+goroutine (workers start on demand and exit after the idle timeout); a worker
 that frees a slot in a full intake moves a blocked caller's job in for it; a
 retrieval from a full finished queue releases the worker that has held a
 finished job longest. Each of these wakes exactly the goroutine that can go
@@ -95,8 +97,13 @@ ends.
 
 # Choosing sizes
 
-For CPU-bound jobs use as many workers as processors ([runtime.NumCPU]);
-for jobs that wait, as many as should be in flight at once. bufferSize is
+For CPU-bound jobs use as many workers as processors ([runtime.NumCPU]):
+the time slice keeps such a pool from starving the rest of the program.
+For jobs that wait (I/O), as many as should be in flight at once, in the
+thousands or hundreds of thousands if need be: workers start on demand, so
+a large pool costs nothing until the jobs come, and a worker idle for the
+idle timeout ([WithIdleTimeout], [DefaultIdleTimeout]) exits, so it gives
+its goroutines back after a burst ([Stats].Live counts them). bufferSize is
 the capacity of the intake queue and of the finished queue: a fresh pool
 accepts workers + bufferSize jobs without blocking, and while nobody drains
 the finished queue an open pool holds at most 2*bufferSize + workers jobs;

@@ -135,7 +135,7 @@ func ExamplePool_Stats() {
 	fmt.Println(pool.Stats())
 	// Output:
 	// queued 3 = waiting 1 + running 2 + completed 0
-	// workers=2 groups=0 queued=3 waiting=0 running=0 completed=3 skipped=0 finished=0 retrieved=3 dropped=0 blocked=0 held=0 paused=false rejected=0 failed=0 panicked=0
+	// workers=2 live=0 groups=0 queued=3 waiting=0 running=0 completed=3 skipped=0 finished=0 retrieved=3 dropped=0 blocked=0 held=0 paused=false rejected=0 failed=0 panicked=0
 }
 
 // Recurring batches on one long-lived pool: WaitIdle marks the end of each.
@@ -417,5 +417,5 @@ func ExampleStats_expvar() {
 	_ = pool.Close()
 	pool.GetFinishedWait()
 	fmt.Println(expvar.Get("workerpool"))
-	// Output: {"Workers":2,"Groups":0,"Queued":2,"Waiting":0,"Running":0,"Completed":2,"Skipped":0,"Finished":0,"Retrieved":0,"Dropped":2,"Blocked":0,"Held":0,"Paused":false,"Rejected":0,"Failed":0,"Panicked":0,"Wait":{"Count":0,"Sum":0,"Buckets":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]},"Run":{"Count":0,"Sum":0,"Buckets":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}}
+	// Output: {"Workers":2,"Live":0,"Groups":0,"Queued":2,"Waiting":0,"Running":0,"Completed":2,"Skipped":0,"Finished":0,"Retrieved":0,"Dropped":2,"Blocked":0,"Held":0,"Paused":false,"Rejected":0,"Failed":0,"Panicked":0,"Wait":{"Count":0,"Sum":0,"Buckets":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]},"Run":{"Count":0,"Sum":0,"Buckets":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}}
 }

@@ -180,7 +180,8 @@ type sizeTracker struct {
 // run plays the script in a bubble.
 func (s *fuzzScript) run(t *testing.T) {
 	quiet := workerpool.WithPanicHandler(func(workerpool.Job, any, []byte) {})
-	p := newPool[workerpool.Job](t, s.workers, s.buf, s.queueFinished, quiet, workerpool.WithTimings())
+	p := newPool[workerpool.Job](t, s.workers, s.buf, s.queueFinished, quiet, workerpool.WithTimings(),
+		workerpool.WithIdleTimeout(time.Millisecond))
 	release := make(chan struct{})
 	var releaseOnce sync.Once
 	var mu sync.Mutex

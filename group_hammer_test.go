@@ -169,7 +169,8 @@ func TestGroup_Hammer(t *testing.T) {
 // returns how many jobs ran and how many were skipped.
 func groupHammer(t testing.TB, workers, buf, perProducer int) (ran, skipped uint64) {
 	ignorePanics := workerpool.WithPanicHandler(func(workerpool.Job, any, []byte) {})
-	p, err := workerpool.New[*hammerJob](workers, buf, true, ignorePanics, workerpool.WithTimings())
+	p, err := workerpool.New[*hammerJob](workers, buf, true, ignorePanics, workerpool.WithTimings(),
+		workerpool.WithIdleTimeout(time.Millisecond))
 	require.NoError(t, err)
 	goroutines := max(4, runtime.GOMAXPROCS(0)*2)
 	gt := newGroupTally()

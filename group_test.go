@@ -120,7 +120,7 @@ func TestGroup_ContextEndSkipsItsJobsOnly(t *testing.T) {
 		assert.ErrorIs(t, blockedErr, context.Canceled, "wrapping the context's cause")
 		assert.Equal(t, workerpool.GroupStats{Queued: 2, Skipped: 2, Rejected: 1, Closed: true}, a.Stats())
 		assert.Equal(t, workerpool.GroupStats{Queued: 2, Waiting: 2}, b.Stats(), "the other group is untouched")
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 5, Waiting: 2, Running: 1, Skipped: 2, Rejected: 1, Groups: 1}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Live: 1, Queued: 5, Waiting: 2, Running: 1, Skipped: 2, Rejected: 1, Groups: 1}, p.Stats())
 		assert.ErrorIs(t, a.Context().Err(), context.Canceled)
 		assert.NoError(t, b.Context().Err())
 
@@ -133,7 +133,7 @@ func TestGroup_ContextEndSkipsItsJobsOnly(t *testing.T) {
 			assert.EqualValues(t, 1, j.runs.Load(), "%s runs once", j.name)
 		}
 		assert.Equal(t, workerpool.GroupStats{Queued: 2, Completed: 2, Dropped: 2, Closed: true}, b.Stats())
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 5, Completed: 3, Dropped: 3, Skipped: 2, Rejected: 1}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Live: 1, Queued: 5, Completed: 3, Dropped: 3, Skipped: 2, Rejected: 1}, p.Stats())
 		err = a.Wait()
 		assert.ErrorIs(t, err, workerpool.ErrStopped)
 		assert.ErrorIs(t, err, context.Canceled, "Wait wraps the context's cause")
@@ -269,7 +269,7 @@ func TestGroup_KeepFinishedInCompletionOrder(t *testing.T) {
 		assert.True(t, ended.Load(), "Finished ends once the group is done")
 		assert.Equal(t, []string{"c", "a", "b"}, got)
 		assert.Equal(t, workerpool.GroupStats{Queued: 3, Completed: 3, Retrieved: 3, Closed: true}, g.Stats())
-		assert.Equal(t, workerpool.Stats{Workers: 3, Queued: 3, Completed: 3, Retrieved: 3}, p.Stats(),
+		assert.Equal(t, workerpool.Stats{Workers: 3, Live: 3, Queued: 3, Completed: 3, Retrieved: 3}, p.Stats(),
 			"a group's jobs never reach the pool's finished queue")
 		job, done := p.GetFinished()
 		assert.Nil(t, job)
@@ -373,7 +373,7 @@ func TestGroup_QueueJobsContextCountsExactly(t *testing.T) {
 		assert.ErrorIs(t, err, context.Canceled)
 		assert.Equal(t, workerpool.GroupStats{Queued: 3, Waiting: 2, Running: 1, Rejected: 3}, g.Stats(),
 			"the 3 non-nil jobs not accepted count Rejected; the nil one nothing")
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 3, Waiting: 2, Running: 1, Rejected: 3, Groups: 1}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Live: 1, Queued: 3, Waiting: 2, Running: 1, Rejected: 3, Groups: 1}, p.Stats())
 
 		n, err = g.QueueJobsContext(ctx, gJobs("late", 2, nil)...)
 		assert.Zero(t, n)

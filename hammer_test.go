@@ -35,7 +35,9 @@ func (j *hammerJob) Run() {
 func hammer(t *testing.T, workers, buf int, queueFinished bool) {
 	t.Run(fmt.Sprintf("workers=%d/buf=%d/finished=%v", workers, buf, queueFinished), func(t *testing.T) {
 		ignorePanics := workerpool.WithPanicHandler(func(workerpool.Job, any, []byte) {})
-		p := newPool[*hammerJob](t, workers, buf, queueFinished, ignorePanics, workerpool.WithTimings())
+		// Idle workers exit after 1 ms, so workers start and exit throughout.
+		p := newPool[*hammerJob](t, workers, buf, queueFinished, ignorePanics, workerpool.WithTimings(),
+			workerpool.WithIdleTimeout(time.Millisecond))
 		goroutines := runtime.GOMAXPROCS(0) * 4
 		const perProducer = 400
 		jobs := make([][]*hammerJob, goroutines)

@@ -102,6 +102,8 @@ func checkInvariants(t testing.TB, s workerpool.Stats, bufferSize int, queueFini
 	assert.LessOrEqual(t, s.Panicked, s.Failed, "Panicked <= Failed: %+v", s)
 	assert.LessOrEqual(t, s.Failed, s.Completed, "Failed <= Completed: %+v", s)
 	assert.LessOrEqual(t, s.Held, s.Workers, "Held <= Workers: %+v", s)
+	assert.LessOrEqual(t, s.Running+s.Held, s.Live, "Running + Held <= Live: %+v", s)
+	assert.LessOrEqual(t, s.Live, s.Workers, "Live <= Workers: %+v", s)
 	assert.LessOrEqual(t, s.Held, s.Finished, "Held <= Finished: %+v", s)
 	assert.GreaterOrEqual(t, s.Blocked, 0, "%+v", s)
 	checkTimings(t, s)

@@ -126,6 +126,7 @@ func TestMisuse_EveryCallInEveryState(t *testing.T) {
 						synctest.Wait() // it finished and waits in the finished queue
 					}
 					tt.setup(p)
+					synctest.Wait() // the workers a shutdown woke have exited
 					before := p.Stats()
 					assert.Equal(t, want, c.call(p))
 					synctest.Wait()

@@ -4,9 +4,9 @@ import "fmt"
 
 // This file is operating a live pool: changing its size, pausing it.
 
-// Resize sets the number of workers to workers. Growing starts the new
-// workers at once, and they take waiting jobs and blocked callers' jobs
-// straight away. Shrinking retires idle workers at once and busy ones as soon
+// Resize sets the most workers that may be started to workers. Growing
+// starts workers for the jobs that are waiting and the blocked callers'
+// jobs straight away, and later ones on demand, as [New] does. Shrinking retires idle workers at once and busy ones as soon
 // as their current job returns (a retiring worker whose finished job meets a
 // full finished queue holds it like any worker and retires when released):
 // no job is interrupted, lost or run twice. Until then [Stats].Workers
@@ -26,18 +26,7 @@ func (p *Pool[J]) Resize(workers int) error {
 	if p.closed {
 		return ErrClosed
 	}
-	p.size = workers
-	for p.live > p.size && len(p.idle) > 0 {
-		w := p.popIdleLocked()
-		w.retired = true
-		p.live--
-		w.wake.Signal()
-	}
-	for p.live < p.size {
-		p.newWorkerLocked()
-	}
-	p.finished.grow(p.live)
-	p.dispatchLocked()
+	p.resizeLocked(workers)
 	return nil
 }
 

@@ -22,12 +22,12 @@ func TestResize_GrowTakesWaitingAndBlockedJobsAtOnce(t *testing.T) {
 		}
 		blocked := goDo(func() { assert.NoError(t, p.QueueJob(jobs[3])) })
 		synctest.Wait()
-		require.Equal(t, workerpool.Stats{Workers: 1, Queued: 3, Waiting: 2, Running: 1, Blocked: 1}, p.Stats())
+		require.Equal(t, workerpool.Stats{Workers: 1, Live: 1, Queued: 3, Waiting: 2, Running: 1, Blocked: 1}, p.Stats())
 
 		require.NoError(t, p.Resize(4))
 		synctest.Wait()
 		assert.True(t, blocked.Load(), "the blocked caller's job was taken")
-		assert.Equal(t, workerpool.Stats{Workers: 4, Queued: 4, Running: 4}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 4, Live: 4, Queued: 4, Running: 4}, p.Stats())
 		for i, j := range jobs {
 			assert.EqualValues(t, 1, j.runs.Load(), "job %d runs on a new worker", i)
 		}
@@ -47,7 +47,7 @@ func TestResize_ShrinkRetiresIdleWorkersAtOnce(t *testing.T) {
 		require.NoError(t, p.QueueJob(a))
 		require.NoError(t, p.QueueJob(b))
 		synctest.Wait()
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Waiting: 1, Running: 1}, p.Stats(),
+		assert.Equal(t, workerpool.Stats{Workers: 1, Live: 1, Queued: 2, Waiting: 1, Running: 1}, p.Stats(),
 			"one worker is left to take jobs")
 		releaseAll(a, b)
 		require.NoError(t, p.Close())
@@ -65,19 +65,19 @@ func TestResize_ShrinkRetiresBusyWorkersWhenTheirJobReturns(t *testing.T) {
 		}
 		synctest.Wait()
 		require.NoError(t, p.Resize(1))
-		assert.Equal(t, workerpool.Stats{Workers: 3, Queued: 6, Waiting: 3, Running: 3}, p.Stats(),
+		assert.Equal(t, workerpool.Stats{Workers: 3, Live: 3, Queued: 6, Waiting: 3, Running: 3}, p.Stats(),
 			"no running job is interrupted; retiring workers still count")
 
 		releaseAll(jobs[0])
 		synctest.Wait()
-		assert.Equal(t, workerpool.Stats{Workers: 2, Queued: 6, Waiting: 3, Running: 2, Completed: 1, Dropped: 1}, p.Stats(),
+		assert.Equal(t, workerpool.Stats{Workers: 2, Live: 2, Queued: 6, Waiting: 3, Running: 2, Completed: 1, Dropped: 1}, p.Stats(),
 			"the worker whose job returned retired instead of taking the next")
 		releaseAll(jobs[1])
 		synctest.Wait()
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 6, Waiting: 3, Running: 1, Completed: 2, Dropped: 2}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Live: 1, Queued: 6, Waiting: 3, Running: 1, Completed: 2, Dropped: 2}, p.Stats())
 		releaseAll(jobs[2])
 		synctest.Wait()
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 6, Waiting: 2, Running: 1, Completed: 3, Dropped: 3}, p.Stats(),
+		assert.Equal(t, workerpool.Stats{Workers: 1, Live: 1, Queued: 6, Waiting: 2, Running: 1, Completed: 3, Dropped: 3}, p.Stats(),
 			"the one worker left takes the next job")
 		releaseAll(jobs[3:]...)
 		require.NoError(t, p.Close())
@@ -100,12 +100,12 @@ func TestResize_RetiringWorkerHoldsItsFinishedJobLikeAnyOther(t *testing.T) {
 		synctest.Wait()
 		releaseAll(b)
 		synctest.Wait()
-		assert.Equal(t, workerpool.Stats{Workers: 2, Queued: 2, Completed: 2, Finished: 2, Held: 2}, p.Stats(),
+		assert.Equal(t, workerpool.Stats{Workers: 2, Live: 2, Queued: 2, Completed: 2, Finished: 2, Held: 2}, p.Stats(),
 			"bufferSize 0: each worker holds its finished job for a consumer")
 		got, _ := p.GetFinished()
 		require.Same(t, a, got)
 		synctest.Wait()
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: 2, Finished: 1, Retrieved: 1, Held: 1}, p.Stats(),
+		assert.Equal(t, workerpool.Stats{Workers: 1, Live: 1, Queued: 2, Completed: 2, Finished: 1, Retrieved: 1, Held: 1}, p.Stats(),
 			"released, the retiring worker retires")
 		require.NoError(t, p.Close())
 		assert.Equal(t, []*blockJob{b}, drain(p))
@@ -124,7 +124,7 @@ func TestResize_CapacityBoundFollowsTheSize(t *testing.T) {
 		returned := goDo(func() { assert.NoError(t, p.QueueJob(&countJob{id: 99})) })
 		synctest.Wait()
 		require.False(t, returned.Load(), "the next QueueJob blocks")
-		assert.Equal(t, workerpool.Stats{Workers: 3, Queued: 5, Waiting: 1, Finished: 4, Completed: 4, Blocked: 1, Held: 3}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 3, Live: 3, Queued: 5, Waiting: 1, Finished: 4, Completed: 4, Blocked: 1, Held: 3}, p.Stats())
 		_, done := p.GetFinished() // a held job moves up, its worker takes the next, the blocked job moves in
 		require.False(t, done)
 		synctest.Wait()
@@ -168,7 +168,7 @@ func TestPause_NoJobStartsAndQueuingGoesOnUntilFull(t *testing.T) {
 		p.Resume()
 		synctest.Wait()
 		assert.True(t, blocked.Load())
-		assert.Equal(t, workerpool.Stats{Workers: 2, Queued: 3, Completed: 3, Rejected: 1, Dropped: 3}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 2, Live: 2, Queued: 3, Completed: 3, Rejected: 1, Dropped: 3}, p.Stats())
 		require.NoError(t, p.Close())
 	})
 }

@@ -17,6 +17,7 @@ type config struct {
 	ctxSet       bool                   // WithContext was given (so a nil ctx is reported)
 	timings      bool                   // WithTimings: measure waits and runs
 	timeSlice    time.Duration          // WithTimeSlice; DefaultTimeSlice unless given
+	idleTimeout  time.Duration          // WithIdleTimeout; DefaultIdleTimeout unless given
 }
 
 type optionFunc func(*config)

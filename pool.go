@@ -70,36 +70,42 @@ type Pool[J Job] struct {
 
 	isIdle sync.Cond // WaitIdle: no job waiting and nothing running
 
-	// idle holds the parked workers, most recently parked last. Unless the
-	// pool is paused it is non-empty only while no job waits and no call is
-	// blocked: a job that arrives then is handed straight to an idle worker.
-	idle   []*worker[J]
-	size   int      // workers set by New or the last Resize
-	live   int      // workers not retired: size, plus busy workers that retire when their job returns (Stats.Workers)
+	crew   crew[J]  // the worker goroutines: started on demand, idle, retired
 	closed bool     // Close or Stop was called: no job is accepted any more
 	paused bool     // Pause is in effect: no job starts; never true once closed
 	c      counters // totals; see counters for the invariants
 }
 
-// New returns a pool of workers goroutines, started at once, with intake and
+// New returns a pool of up to workers worker goroutines, with intake and
 // finished queues of capacity bufferSize each. With queueFinished, finished
-// jobs are kept for [Pool.GetFinished] and friends; otherwise they are dropped.
+// jobs are kept for [Pool.GetFinished] and friends; otherwise they are
+// dropped.
 //
-// The pool is ready when New returns: its workers count as idle, so it
-// accepts workers + bufferSize jobs without blocking. Besides the bufferSize
-// finished jobs it queues, each worker can hold one more finished job while
-// the finished queue is full, so [Stats].Finished can reach bufferSize +
-// workers while nobody retrieves.
+// New starts no goroutine and allocates nothing per worker, whatever
+// workers is: workers start on demand. A job accepted while no started
+// worker is idle and fewer than workers are started gets a new worker
+// goroutine, which runs it at once, and a started worker that has been idle
+// for the idle timeout exits ([WithIdleTimeout]; [Stats].Live counts the
+// goroutines). So a pool sized for 100,000 concurrent I/O-bound jobs costs
+// nothing until the jobs come, and gives its goroutines back after the
+// burst; a pool sized to the machine for CPU-bound jobs keeps its workers
+// while it is busy.
+//
+// The pool is ready when New returns: it accepts workers + bufferSize jobs
+// without blocking. Besides the bufferSize finished jobs it queues, each
+// worker can hold one more finished job while the finished queue is full,
+// so [Stats].Finished can reach bufferSize + workers while nobody
+// retrieves.
 //
 // bufferSize 0 behaves like an unbuffered channel: [Pool.QueueJob] returns
 // once a worker has taken the job, and a worker hands a finished job over
 // only when a consumer takes it.
 //
 // New returns an error naming the bad value if workers < 1, bufferSize < 0,
-// an option is nil, [WithContext] was given a nil context or
-// [WithTimeSlice] a negative slice. Make every pool with New (or
-// [NewWorkerPool]): the zero Pool is not usable, and its methods panic
-// saying so.
+// an option is nil, [WithContext] was given a nil context, or
+// [WithTimeSlice] or [WithIdleTimeout] a negative duration. Make every pool
+// with New (or [NewWorkerPool]): the zero Pool is not usable, and its
+// methods panic saying so.
 func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*Pool[J], error) {
 	if workers < 1 {
 		return nil, fmt.Errorf("workerpool: workers must be at least 1, got %d", workers)
@@ -107,7 +113,7 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 	if bufferSize < 0 {
 		return nil, fmt.Errorf("workerpool: bufferSize must not be negative, got %d", bufferSize)
 	}
-	cfg := config{timeSlice: DefaultTimeSlice}
+	cfg := config{timeSlice: DefaultTimeSlice, idleTimeout: DefaultIdleTimeout}
 	for i, opt := range opts {
 		if opt == nil {
 			return nil, fmt.Errorf("workerpool: New: nil Option at index %d", i)
@@ -119,6 +125,9 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 	}
 	if cfg.timeSlice < 0 {
 		return nil, fmt.Errorf("workerpool: WithTimeSlice: the slice must not be negative, got %v", cfg.timeSlice)
+	}
+	if err := validIdleTimeout(cfg.idleTimeout); err != nil {
+		return nil, err
 	}
 
 	p := &Pool[J]{
@@ -155,10 +164,7 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 			p.stopLocked(true)
 		})
 	}
-	p.size = workers
-	for range workers {
-		p.newWorkerLocked()
-	}
+	p.crew.size, p.crew.timeout = workers, cfg.idleTimeout
 	return p, nil
 }
 
@@ -226,7 +232,8 @@ func (p *Pool[J]) TryQueueJob(job J) error {
 // GetFinished returns a finished job and false if one is queued, without
 // blocking. Otherwise it returns the zero J and whether the pool is done:
 // closed or stopped, no job waiting or running, and the finished queue empty,
-// so that it can never produce another finished job.
+// so that it can never produce another finished job, and every worker
+// goroutine has exited ([Stats].Live is 0).
 func (p *Pool[J]) GetFinished() (job J, done bool) {
 	p.mustBeMade("GetFinished")
 	p.lock()
@@ -309,7 +316,7 @@ func (p *Pool[J]) Stats() Stats {
 	p.lock()
 	defer p.mu.Unlock()
 	return Stats{
-		Workers:   p.live,
+		Workers:   p.crew.workers(),
 		Queued:    p.c.queued,
 		Waiting:   p.waiting,
 		Running:   p.c.running,
@@ -325,6 +332,7 @@ func (p *Pool[J]) Stats() Stats {
 		Failed:    p.c.failed,
 		Dropped:   p.c.dropped,
 		Groups:    len(p.groups),
+		Live:      p.crew.started,
 		Wait:      p.wait,
 		Run:       p.run,
 	}
@@ -410,7 +418,8 @@ func (p *Pool[J]) idleLocked() bool {
 	return p.waiting == 0 && p.c.running == 0
 }
 
-// doneLocked reports whether the pool can never produce another finished job.
+// doneLocked reports whether the pool can never produce another finished
+// job, and its last worker has gone.
 func (p *Pool[J]) doneLocked() bool {
-	return p.closed && p.idleLocked() && p.finished.len() == 0
+	return p.closed && p.idleLocked() && p.finished.len() == 0 && p.crew.started == 0
 }

@@ -76,15 +76,15 @@ func TestStats_TypedPoolSnapshot(t *testing.T) {
 			require.NoError(t, p.QueueJob(jobs[i]))
 			synctest.Wait()
 		}
-		assert.Equal(t, workerpool.Stats{Workers: 2, Queued: 5, Waiting: 3, Running: 2}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 2, Live: 2, Queued: 5, Waiting: 3, Running: 2}, p.Stats())
 		close(jobs[0].release)
 		synctest.Wait()
-		assert.Equal(t, workerpool.Stats{Workers: 2, Queued: 5, Waiting: 2, Running: 2, Finished: 1, Completed: 1}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 2, Live: 2, Queued: 5, Waiting: 2, Running: 2, Finished: 1, Completed: 1}, p.Stats())
 		got, _ := p.GetFinished()
 		assert.Same(t, jobs[0], got, "a typed pool returns the job's own type")
-		assert.Equal(t, workerpool.Stats{Workers: 2, Queued: 5, Waiting: 2, Running: 2, Completed: 1, Retrieved: 1}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 2, Live: 2, Queued: 5, Waiting: 2, Running: 2, Completed: 1, Retrieved: 1}, p.Stats())
 		require.NoError(t, p.Stop())
-		assert.Equal(t, workerpool.Stats{Workers: 2, Queued: 5, Running: 2, Completed: 1, Retrieved: 1, Skipped: 2}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 2, Live: 2, Queued: 5, Running: 2, Completed: 1, Retrieved: 1, Skipped: 2}, p.Stats())
 		for _, j := range jobs[1:] {
 			close(j.release)
 		}
@@ -94,9 +94,9 @@ func TestStats_TypedPoolSnapshot(t *testing.T) {
 }
 
 func TestStats_StringAndLogValue(t *testing.T) {
-	s := workerpool.Stats{Workers: 4, Queued: 10, Waiting: 1, Running: 2, Finished: 3, Retrieved: 4,
+	s := workerpool.Stats{Workers: 4, Live: 3, Queued: 10, Waiting: 1, Running: 2, Finished: 3, Retrieved: 4,
 		Completed: 7, Failed: 2, Panicked: 1, Dropped: 0, Blocked: 2, Held: 1, Rejected: 5, Groups: 3, Paused: true}
-	assert.Equal(t, "workers=4 groups=3 queued=10 waiting=1 running=2 completed=7 skipped=0 "+
+	assert.Equal(t, "workers=4 live=3 groups=3 queued=10 waiting=1 running=2 completed=7 skipped=0 "+
 		"finished=3 retrieved=4 dropped=0 blocked=2 held=1 paused=true rejected=5 failed=2 panicked=1", s.String())
 
 	var buf bytes.Buffer
@@ -109,7 +109,7 @@ func TestStats_StringAndLogValue(t *testing.T) {
 		},
 	}))
 	logger.Info("pool", "stats", s)
-	assert.Equal(t, "level=INFO msg=pool stats.workers=4 stats.groups=3 stats.queued=10 stats.waiting=1 stats.running=2 "+
+	assert.Equal(t, "level=INFO msg=pool stats.workers=4 stats.live=3 stats.groups=3 stats.queued=10 stats.waiting=1 stats.running=2 "+
 		"stats.completed=7 stats.skipped=0 stats.finished=3 stats.retrieved=4 stats.dropped=0 "+
 		"stats.blocked=2 stats.held=1 stats.paused=true stats.rejected=5 stats.failed=2 stats.panicked=1\n", buf.String())
 }
@@ -130,7 +130,7 @@ func TestWaitIdle_RecurringBatchesOnOnePool(t *testing.T) {
 			}
 		}
 		s := p.Stats()
-		assert.Equal(t, workerpool.Stats{Workers: 3, Queued: 30, Completed: 30, Dropped: 30}, s)
+		assert.Equal(t, workerpool.Stats{Workers: 3, Live: 3, Queued: 30, Completed: 30, Dropped: 30}, s)
 		require.NoError(t, p.QueueJob(&countJob{}), "the pool stays open")
 		require.NoError(t, p.Close())
 	})

@@ -35,10 +35,10 @@ func (p *Pool[J]) queue(ctx context.Context, l *lane[J], job J) error {
 	nilJob := isNil(job)
 	p.lock()
 	// The common case first, inline: open, no context to check, no idle
-	// worker to hand the job to, room in the intake. The rest is
+	// worker to hand the job to and none to start, room in the intake. The rest is
 	// refuseLocked's and acceptLocked's order, unchanged.
 	if !nilJob && !p.closed && !l.closed && p.parent == nil && (l.group == nil || l.group.unwatch == nil) &&
-		(len(p.idle) == 0 || p.paused) && p.waiting < p.bufferSize {
+		(p.crew.idle.len() == 0 && !p.crew.canStart() || p.paused) && p.waiting < p.bufferSize {
 		p.pushLocked(job, l)
 		p.mu.Unlock()
 		return nil
@@ -156,12 +156,12 @@ func (p *Pool[J]) refuseLocked(l *lane[J], nilJob bool) error {
 }
 
 // acceptLocked accepts job into l, counting it Queued, if a worker is idle
-// and the pool is not paused (the job is handed to the worker and counts as
-// Running at once) or the intake has room. It reports false, changing
+// or may be started and the pool is not paused (the job is handed to the
+// worker and counts as Running at once) or the intake has room. It reports false, changing
 // nothing, if neither. An idle worker means no job is waiting but benched
 // ones, so the handoff jumps no turn; a benched lane's job waits.
 func (p *Pool[J]) acceptLocked(l *lane[J], job J) bool {
-	if len(p.idle) > 0 && !p.paused && !l.benched {
+	if (p.crew.idle.len() > 0 || p.crew.canStart()) && !p.paused && !l.benched {
 		p.countQueuedLocked(l)
 		p.countRunningLocked(l)
 		p.assignLocked(job, l)

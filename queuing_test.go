@@ -279,7 +279,7 @@ func TestUnbuffered_QueueJobReturnsOnceAWorkerTookTheJob(t *testing.T) {
 		returned := goDo(func() { assert.NoError(t, p.QueueJob(second)) })
 		synctest.Wait()
 		assert.False(t, returned.Load(), "no worker is free to take the job")
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Running: 1, Blocked: 1}, p.Stats(),
+		assert.Equal(t, workerpool.Stats{Workers: 1, Live: 1, Queued: 1, Running: 1, Blocked: 1}, p.Stats(),
 			"a job offered to a busy pool is not accepted yet: its call is Blocked")
 
 		close(first.release)
@@ -301,7 +301,7 @@ func TestUnbuffered_HandoffWithdrawnWhenContextEnds(t *testing.T) {
 		defer cancel()
 		require.ErrorIs(t, p.QueueJobContext(ctx, offered), context.DeadlineExceeded)
 		s := p.Stats()
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Running: 1, Rejected: 1}, s, "withdrawn, counted Rejected")
+		assert.Equal(t, workerpool.Stats{Workers: 1, Live: 1, Queued: 1, Running: 1, Rejected: 1}, s, "withdrawn, counted Rejected")
 
 		close(running.release)
 		require.NoError(t, p.Close())

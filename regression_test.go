@@ -587,6 +587,7 @@ func TestRegression_RepeatedCloseAndStopReturnNil(t *testing.T) {
 			require.NoError(t, p.Stop())
 		}
 		require.NoError(t, p.Close(), "Close after Stop does nothing")
+		synctest.Wait() // the idle worker the Close woke has exited
 		assert.Equal(t, workerpool.Stats{Workers: 2, Queued: 1, Completed: 1, Finished: 1}, p.Stats())
 	})
 }

@@ -21,7 +21,7 @@ func TestUnbuffered_FinishedJobHandedOverOnlyToAConsumer(t *testing.T) {
 		a, b := &countJob{id: 1}, &countJob{id: 2}
 		require.NoError(t, p.QueueJob(a))
 		synctest.Wait() // the worker ran a and now holds it for a consumer
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 1, Completed: 1, Finished: 1, Held: 1}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Live: 1, Queued: 1, Completed: 1, Finished: 1, Held: 1}, p.Stats())
 
 		returned := goDo(func() { assert.NoError(t, p.QueueJob(b)) })
 		synctest.Wait()
@@ -226,7 +226,7 @@ func TestOpenPoolHoldsAtMostTwiceBufferPlusWorkers(t *testing.T) {
 		synctest.Wait()
 		require.False(t, returned.Load(), "the next QueueJob blocks")
 		s := p.Stats()
-		assert.Equal(t, workerpool.Stats{Workers: 3, Queued: 7, Waiting: 2, Finished: 5, Completed: 5, Blocked: 1, Held: 3}, s)
+		assert.Equal(t, workerpool.Stats{Workers: 3, Live: 3, Queued: 7, Waiting: 2, Finished: 5, Completed: 5, Blocked: 1, Held: 3}, s)
 
 		_, done := p.GetFinished() // frees a finished slot: a held job moves up, its worker takes the next
 		require.False(t, done)

@@ -56,6 +56,13 @@ func (q *ringQueue[T]) push(v T) {
 // pop removes and returns the front item. The caller has checked len() > 0.
 func (q *ringQueue[T]) pop() T { return q.d.PopFront() }
 
+// popBack removes and returns the back item, the newest. The caller has
+// checked len() > 0.
+func (q *ringQueue[T]) popBack() T { return q.d.PopBack() }
+
+// front returns the front item, the oldest. The caller has checked len() > 0.
+func (q *ringQueue[T]) front() T { return q.d.Front() }
+
 // at returns the i-th item from the front, 0 <= i < len().
 func (q *ringQueue[T]) at(i int) T { return q.d.At(i) }
 

@@ -20,6 +20,7 @@ func (p *Pool[J]) Close() error {
 	p.lock()
 	defer p.mu.Unlock()
 	p.closeLocked()
+	p.dispatchLocked() // the jobs a pause kept waiting start on new workers too
 	return nil
 }
 
@@ -106,9 +107,10 @@ func (p *Pool[J]) stoppedByParentLocked() bool {
 func (p *Pool[J]) closeLocked() {
 	if !p.closed {
 		p.closed, p.paused = true, false
-		for len(p.idle) > 0 {
+		for p.crew.idle.len() > 0 {
 			p.popIdleLocked().wake.Signal() // it runs what is waiting, or exits
 		}
+		p.stopTimerLocked()
 		p.rejectBlockedLocked(&p.own)
 		p.finished.releaseAll()
 		for i := len(p.groups) - 1; i >= 0; i-- { // a group that ends leaves p.groups, swapped with the last

@@ -22,7 +22,7 @@ func TestClose_RunsEveryWaitingJob(t *testing.T) {
 			require.NoError(t, p.QueueJob(jobs[i]))
 			synctest.Wait()
 		}
-		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 6, Waiting: 5, Running: 1}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 1, Live: 1, Queued: 6, Waiting: 5, Running: 1}, p.Stats())
 		require.NoError(t, p.Close())
 		for _, j := range jobs {
 			close(j.release)
@@ -45,7 +45,7 @@ func TestStop_SkipsWaitingJobsAndLetsRunningOnesFinish(t *testing.T) {
 			synctest.Wait()
 		}
 		require.NoError(t, p.Stop())
-		assert.Equal(t, workerpool.Stats{Workers: 2, Queued: 7, Running: 2, Skipped: 5}, p.Stats())
+		assert.Equal(t, workerpool.Stats{Workers: 2, Live: 2, Queued: 7, Running: 2, Skipped: 5}, p.Stats())
 		for _, j := range jobs {
 			close(j.release)
 		}

@@ -81,6 +81,9 @@ func soakPool(t *testing.T) (ran, skipped uint64) {
 	if rand.IntN(2) == 0 {
 		opts = append(opts, workerpool.WithTimings())
 	}
+	if rand.IntN(2) == 0 { // idle workers exit throughout
+		opts = append(opts, workerpool.WithIdleTimeout(time.Millisecond))
+	}
 	p := newPool[*hammerJob](t, workers, buf, queueFinished, opts...)
 	jobs := make([][]*hammerJob, 1+rand.IntN(4))
 	for g := range jobs {

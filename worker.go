@@ -15,14 +15,15 @@ import (
 // on a Cond of its own, so every wake-up reaches the one goroutine that can
 // use it.
 type worker[J Job] struct {
-	wake     sync.Cond     // L is the pool's mu; signalled when assigned, retired or holding changes, or the pool closes
-	job      J             // the job in hand: handed over, running, or returned and not yet completed
-	lane     *lane[J]      // job's lane: its group, or the pool's own
-	started  time.Duration // with timings: when job was counted Running, since the pool's epoch
-	parked   bool          // in the pool's idle list
-	assigned bool          // while parked, job was handed over (counted Running); the worker has not picked it up yet
-	retired  bool          // taken off idle by a shrink (no longer counted in live): the goroutine exits
-	holding  bool          // held by the finished queue: job is counted Finished, waiting for room there
+	wake      sync.Cond     // L is the pool's mu; signalled when assigned, retired or holding changes, or the pool closes
+	job       J             // the job in hand: handed over, running, or returned and not yet completed
+	lane      *lane[J]      // job's lane: its group, or the pool's own
+	started   time.Duration // with timings: when job was counted Running, since the pool's epoch
+	parked    bool          // in the crew's idle list
+	idleSince uint64        // while parked: the idle timer's tick count when it parked
+	assigned  bool          // job was handed over (counted Running) while it was parked, or before it started; it has not picked it up yet
+	retired   bool          // taken off idle by a shrink or the idle timeout (no longer counted started): the goroutine exits
+	holding   bool          // held by the finished queue: job is counted Finished, waiting for room there
 
 	// Owned by the worker goroutine (and the replacement it starts after a
 	// runtime.Goexit); never touched by others.
@@ -33,17 +34,6 @@ type worker[J Job] struct {
 	err       error  // job's failure: its Err(), or a *PanicError
 	recovered any    // the panic value, between the recovery and the panic handler
 	stack     []byte // the panicking goroutine's stack, likewise
-}
-
-// newWorkerLocked adds a worker, parked in idle and counted in live before its
-// goroutine starts, so a job can be handed to it at once: a pool is ready
-// when New or Resize returns.
-func (p *Pool[J]) newWorkerLocked() {
-	w := &worker[J]{parked: true}
-	w.wake.L = &p.mu
-	p.idle = append(p.idle, w)
-	p.live++
-	go p.work(w)
 }
 
 // work is the body of a worker goroutine. runJobs runs the jobs; work stays
@@ -169,11 +159,13 @@ const (
 	stepExit             // end the goroutine
 )
 
-// nextLocked decides worker w's next step. A worker that is not parked takes
-// the front waiting job (counted Running), retires if a shrink left the pool
-// above its size, exits once the pool is closed with nothing left, or else
-// parks in idle. A parked worker stays parked until a job is handed to it,
-// it is retired, or Close or Stop unparks it.
+// nextLocked decides worker w's next step. A worker that is not parked
+// retires if a shrink left the pool above its size, takes the front
+// waiting job (counted Running), exits once the pool is closed with
+// nothing left, or else parks in idle. A parked worker stays parked until a
+// job is handed to it, it is retired (a shrink, the idle timeout), or Close
+// or Stop unparks it. A worker that exits leaves the started count in the
+// same critical section.
 func (p *Pool[J]) nextLocked(w *worker[J]) step {
 	switch {
 	case w.assigned:
@@ -183,17 +175,17 @@ func (p *Pool[J]) nextLocked(w *worker[J]) step {
 		return stepExit
 	case w.parked:
 		return stepPark
-	case p.live > p.size:
-		p.live-- // retire: a shrink is waiting for a busy worker to come free
+	case p.crew.started > p.crew.size: // retire: a shrink is waiting for a busy worker to come free
+		p.exitLocked()
 		return stepExit
 	case p.plainStartableLocked() || p.startableLocked():
 		p.takeLocked(w)
 		return stepRun
 	case p.closed:
+		p.exitLocked()
 		return stepExit
 	}
-	w.parked = true
-	p.idle = append(p.idle, w)
+	p.parkLocked(w)
 	return stepPark
 }
 
@@ -208,38 +200,27 @@ func (p *Pool[J]) starvedLocked() bool {
 }
 
 // assignLocked hands job of lane l, just accepted and counted Running, to
-// the parked worker taken off idle by popIdleLocked, and wakes it. With
-// timings the job waited 0.
+// an idle worker, waking it, or else to a new worker goroutine. The caller
+// has checked that a worker is idle or may be started. With timings the
+// job waited 0.
 func (p *Pool[J]) assignLocked(job J, l *lane[J]) {
-	w := p.popIdleLocked()
-	w.job, w.lane, w.assigned = job, l, true
+	idle := p.crew.idle.len() > 0
+	var w *worker[J]
+	if idle {
+		w = p.popIdleLocked()
+	} else {
+		w = p.newWorker()
+	}
+	w.job, w.lane = job, l
 	if p.timings {
 		w.started = p.now
 		p.wait.record(0)
 	}
-	w.wake.Signal()
-}
-
-// popIdleLocked takes the most recently parked worker (its caches are
-// warmest) off idle. The caller must have checked that idle is not empty.
-func (p *Pool[J]) popIdleLocked() *worker[J] {
-	n := len(p.idle) - 1
-	w := p.idle[n]
-	p.idle[n] = nil
-	p.idle = p.idle[:n]
-	w.parked = false
-	return w
-}
-
-// dispatchLocked hands waiting jobs to idle workers, as many as both allow:
-// after Resume, after Resize added workers, and when a group at its limit
-// can start jobs again.
-func (p *Pool[J]) dispatchLocked() {
-	for len(p.idle) > 0 && (p.plainStartableLocked() || p.startableLocked()) {
-		w := p.popIdleLocked()
-		p.takeLocked(w)
+	if idle {
 		w.assigned = true
 		w.wake.Signal()
+	} else {
+		p.startLocked(w)
 	}
 }
 

@@ -1,0 +1,194 @@
+package workerpool
+
+import (
+	"fmt"
+	"time"
+)
+
+// This file is the crew: the pool's worker goroutines, started on demand up
+// to the pool's size, parked while idle, and retired after the idle
+// timeout.
+
+// DefaultIdleTimeout is the idle timeout of a pool made without
+// [WithIdleTimeout]: a started worker that has waited this long for a job
+// exits. Chosen by measurement (2 cores): starting a worker again costs
+// about a microsecond and a few hundred bytes, while an idle worker holds
+// its goroutine's stack (8 KiB or more) for as long as it waits; 10 s keeps
+// the workers of a pool busy every few seconds (a server between bursts, a
+// batch on a timer) and gives back those of a burst soon after it.
+const DefaultIdleTimeout = 10 * time.Second
+
+// WithIdleTimeout sets how long a started worker waits for a job before
+// its goroutine exits, the longest-idle worker first; the next job that
+// needs it starts a new one. d == 0 keeps idle workers until a shrink,
+// Close or Stop. Without the option the timeout is [DefaultIdleTimeout]. A
+// negative d makes [New] return an error naming it.
+//
+// Timing idle workers costs no goroutine per worker and no clock reading
+// per job: one timer per pool, armed while some worker is idle, ticks
+// every d/4, and a worker exits at the tick that finds it idle for d or
+// more (so after d to 1.25 d).
+func WithIdleTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.idleTimeout = d })
+}
+
+// idleTicks is how many ticks of the idle timer make an idle timeout.
+const idleTicks = 4
+
+// crew is the pool's set of worker goroutines, guarded by the pool's mu:
+//
+//	started == Stats.Live, workers() == Stats.Workers
+//	Running + Held <= started <= workers() == max(size, started)
+//	idle.len() <= started
+//
+// started exceeds size only after a shrink, while the extra workers run a
+// job: they retire when it returns. Unless the pool is paused, idle is
+// non-empty only while no job waits and no call is blocked, and a worker is
+// started only while none is idle: a job that arrives then is handed to an
+// idle worker or to a new one.
+type crew[J Job] struct {
+	size    int                   // the most workers that may be started: set by New or the last Resize
+	started int                   // worker goroutines started and not yet retired or exited
+	idle    ringQueue[*worker[J]] // parked workers: the longest idle at the front, the most recently parked at the back
+	timeout time.Duration         // WithIdleTimeout: an idle worker exits after it; 0: never
+	ticks   uint64                // ticks of the idle timer so far
+	timer   *time.Timer           // the idle timer; nil until first armed
+	armed   bool                  // the idle timer will tick
+}
+
+// workers returns Stats.Workers: the size, plus the workers retiring once
+// their job returns.
+func (c *crew[J]) workers() int { return max(c.size, c.started) }
+
+// canStart reports whether a worker may be started now: fewer than size are.
+func (c *crew[J]) canStart() bool { return c.started < c.size }
+
+// validIdleTimeout returns New's error for a negative timeout.
+func validIdleTimeout(d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("workerpool: WithIdleTimeout: the timeout must not be negative, got %v", d)
+	}
+	return nil
+}
+
+// startLocked counts worker w started and starts its goroutine. w has been
+// given its first job, counted Running, which it runs at once: a new
+// worker needs no wake-up.
+func (p *Pool[J]) startLocked(w *worker[J]) {
+	p.crew.started++
+	w.assigned = true
+	go p.work(w)
+}
+
+// exitLocked counts the calling worker's goroutine gone: it returns once
+// the pool's mu is released. The last worker of a closed pool to go wakes
+// the consumers waiting for the pool to be done.
+func (p *Pool[J]) exitLocked() {
+	if p.crew.started--; p.crew.started == 0 && p.closed {
+		p.finished.ready.Broadcast()
+	}
+}
+
+// newWorker returns a worker for a goroutine about to be started.
+func (p *Pool[J]) newWorker() *worker[J] {
+	w := &worker[J]{}
+	w.wake.L = &p.mu
+	return w
+}
+
+// parkLocked puts w in idle, the most recently parked, and arms the idle
+// timer if it is not armed. The caller then waits on w.wake.
+func (p *Pool[J]) parkLocked(w *worker[J]) {
+	c := &p.crew
+	w.parked, w.idleSince = true, c.ticks
+	c.idle.push(w)
+	if c.timeout > 0 && !c.armed {
+		c.armed = true
+		if c.timer == nil {
+			c.timer = time.AfterFunc(c.timeout/idleTicks, p.idleTick)
+		} else {
+			c.timer.Reset(c.timeout / idleTicks)
+		}
+	}
+}
+
+// popIdleLocked takes the most recently parked worker (its caches are
+// warmest) off idle. The caller has checked that idle is not empty.
+func (p *Pool[J]) popIdleLocked() *worker[J] {
+	w := p.crew.idle.popBack()
+	w.parked = false
+	return w
+}
+
+// retireIdleLocked takes the longest-idle worker off idle and lets it go:
+// it no longer counts as started, and its goroutine exits when it wakes.
+// The caller has checked that idle is not empty.
+func (p *Pool[J]) retireIdleLocked() {
+	w := p.crew.idle.pop()
+	w.parked, w.retired = false, true
+	p.exitLocked()
+	w.wake.Signal()
+}
+
+// idleTick is the idle timer's tick: it retires every worker idle for the
+// idle timeout or more, longest-idle first, and arms the timer again while
+// some worker is idle.
+func (p *Pool[J]) idleTick() {
+	p.lock()
+	defer p.mu.Unlock()
+	c := &p.crew
+	c.ticks++
+	for c.idle.len() > 0 && c.ticks-c.idle.front().idleSince > idleTicks {
+		p.retireIdleLocked()
+	}
+	if c.idle.len() == 0 || p.closed {
+		c.armed = false
+		c.idle.release()
+		return
+	}
+	c.timer.Reset(c.timeout / idleTicks)
+}
+
+// stopTimerLocked disarms the idle timer: the pool is closing, and its
+// workers exit once the work is over.
+func (p *Pool[J]) stopTimerLocked() {
+	if c := &p.crew; c.armed {
+		c.timer.Stop()
+		c.armed = false
+	}
+}
+
+// dispatchLocked starts waiting jobs on idle workers, and on new ones while
+// fewer than size are started, as many as there are jobs: after Resume,
+// after Resize grew the pool, and when a group at its limit can start jobs
+// again.
+func (p *Pool[J]) dispatchLocked() {
+	for p.crew.idle.len() > 0 || p.crew.canStart() {
+		if !p.plainStartableLocked() && !p.startableLocked() {
+			return
+		}
+		if p.crew.idle.len() > 0 {
+			w := p.popIdleLocked()
+			p.takeLocked(w)
+			w.assigned = true
+			w.wake.Signal()
+		} else {
+			w := p.newWorker()
+			p.takeLocked(w)
+			p.startLocked(w)
+		}
+	}
+}
+
+// resizeLocked sets the crew's size: shrinking retires idle workers at
+// once, the longest idle first, and busy ones as their jobs return;
+// growing starts workers for the jobs that are waiting and the blocked
+// callers' jobs.
+func (p *Pool[J]) resizeLocked(size int) {
+	p.crew.size = size
+	for p.crew.started > size && p.crew.idle.len() > 0 {
+		p.retireIdleLocked()
+	}
+	p.finished.grow(p.crew.workers())
+	p.dispatchLocked()
+}

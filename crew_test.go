@@ -1,0 +1,179 @@
+package workerpool_test
+
+import (
+	"context"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed761c1f22/workerpool"
+)
+
+// Tests of the crew: workers started on demand, Stats.Live, the idle
+// timeout.
+
+// New starts no goroutine and allocates nothing per worker, however many
+// workers it may start.
+func TestNew_StartsNoGoroutineAndAllocatesNothingPerWorker(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		before := bubbleGoroutines()
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		p, err := workerpool.New[workerpool.JobFunc](1_000_000, 1024, true)
+		require.NoError(t, err)
+		runtime.ReadMemStats(&m1)
+		assert.Equal(t, before, bubbleGoroutines(), "no goroutine started")
+		assert.Less(t, m1.TotalAlloc-m0.TotalAlloc, uint64(1<<20), "allocated under 1 MiB")
+		assert.Equal(t, workerpool.Stats{Workers: 1_000_000}, p.Stats())
+		require.NoError(t, p.Close())
+	})
+}
+
+// A job accepted while no started worker is idle and fewer than workers
+// are started gets a new worker; a fresh pool accepts workers + bufferSize
+// jobs without blocking; Live counts the goroutines exactly and is 0 once
+// a closed pool's last worker has exited.
+func TestCrew_WorkersStartOnDemand(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool[*blockJob](t, 3, 2, false)
+		before := bubbleGoroutines()
+		jobs := make([]*blockJob, 5)
+		for i := range jobs {
+			jobs[i] = newBlockJob(i)
+			require.NoError(t, p.TryQueueJob(jobs[i]), "job %d: a fresh pool is ready at once", i)
+			synctest.Wait()
+			s := p.Stats()
+			assert.Equal(t, min(i+1, 3), s.Live, "job %d", i)
+			assert.Equal(t, min(i+1, 3), s.Running, "job %d", i)
+			assert.Equal(t, max(0, i-2), s.Waiting, "job %d", i)
+		}
+		assert.Equal(t, before+3, bubbleGoroutines())
+		assert.ErrorIs(t, p.TryQueueJob(newBlockJob(5)), workerpool.ErrQueueFull)
+		releaseAll(jobs...)
+		synctest.Wait()
+		s := p.Stats()
+		assert.Equal(t, 3, s.Live, "idle workers stay until the idle timeout")
+		require.NoError(t, p.Close())
+		synctest.Wait()
+		assert.Zero(t, p.Stats().Live)
+		assert.Equal(t, before, bubbleGoroutines())
+	})
+}
+
+// A burst of 50,000 sleeping jobs on 20,000 workers: once the idle timeout
+// has passed, the goroutines and Live are back to where they were before.
+func TestCrew_BurstGivesItsWorkersBack(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const timeout = 2 * time.Second
+		p := newPool[workerpool.JobFunc](t, 20_000, 1024, false, workerpool.WithIdleTimeout(timeout))
+		before := bubbleGoroutines()
+		sleep := workerpool.JobFunc(func() { time.Sleep(10 * time.Millisecond) })
+		for range 50_000 {
+			require.NoError(t, p.QueueJob(sleep))
+		}
+		synctest.Wait()
+		assert.Equal(t, 20_000, p.Stats().Live)
+		require.NoError(t, p.WaitIdle(context.Background()))
+		time.Sleep(timeout * 5 / 4) // d to 1.25 d
+		synctest.Wait()
+		s := p.Stats()
+		assert.Zero(t, s.Live, "every idle worker exited")
+		assert.Equal(t, before, bubbleGoroutines())
+		assert.EqualValues(t, 50_000, s.Completed)
+		// And the pool goes on: the next job starts a worker again.
+		require.NoError(t, p.QueueJob(sleep))
+		synctest.Wait()
+		assert.Equal(t, 1, p.Stats().Live)
+		require.NoError(t, p.Close())
+		p.GetFinishedWait()
+	})
+}
+
+// The idle timeout retires the longest-idle worker first, after d to
+// 1.25 d of idling; d == 0 keeps idle workers; a negative d is an error.
+func TestCrew_IdleTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const d = time.Second
+		p := newPool[*blockJob](t, 2, 0, false, workerpool.WithIdleTimeout(d))
+		a, b := newBlockJob(1), newBlockJob(2)
+		require.NoError(t, p.QueueJob(a))
+		require.NoError(t, p.QueueJob(b))
+		close(a.release) // a's worker idles from now
+		synctest.Wait()
+		time.Sleep(d / 2)
+		close(b.release) // b's worker idles from now, d/2 later
+		synctest.Wait()
+		assert.Equal(t, 2, p.Stats().Live)
+		time.Sleep(d * 3 / 4) // a's worker has idled 1.25 d, b's 0.75 d
+		synctest.Wait()
+		assert.Equal(t, 1, p.Stats().Live, "the longest idle exited first")
+		time.Sleep(d)
+		synctest.Wait()
+		assert.Zero(t, p.Stats().Live)
+		require.NoError(t, p.Close())
+
+		keep := newPool[workerpool.JobFunc](t, 2, 0, false, workerpool.WithIdleTimeout(0))
+		require.NoError(t, keep.QueueJob(func() {}))
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		assert.Equal(t, 1, keep.Stats().Live, "WithIdleTimeout(0) keeps idle workers")
+		require.NoError(t, keep.Close())
+	})
+	_, err := workerpool.New[workerpool.JobFunc](1, 1, false, workerpool.WithIdleTimeout(-time.Second))
+	assert.EqualError(t, err, "workerpool: WithIdleTimeout: the timeout must not be negative, got -1s")
+	assert.GreaterOrEqual(t, workerpool.DefaultIdleTimeout, time.Second)
+	assert.LessOrEqual(t, workerpool.DefaultIdleTimeout, time.Minute)
+}
+
+// A worker that the idle timeout retires never takes a job, and one that
+// takes a job never counts as retired: jobs keep coming while the timeout
+// retires workers, and every job runs exactly once with Live exact.
+func TestCrew_IdleTimeoutRacesWithJobs(t *testing.T) {
+	p := newPool[*countJob](t, 8, 4, false, workerpool.WithIdleTimeout(time.Millisecond))
+	var wg sync.WaitGroup
+	jobs := make([]*countJob, 20_000)
+	for i := range jobs {
+		jobs[i] = &countJob{id: i}
+	}
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; i < len(jobs); i += 4 {
+				require.NoError(t, p.QueueJob(jobs[i]))
+				if i%500 == 0 {
+					time.Sleep(2 * time.Millisecond) // let workers idle out
+				}
+				checkInvariants(t, p.Stats(), 4, false)
+			}
+		})
+	}
+	wg.Wait()
+	require.NoError(t, p.Close())
+	p.GetFinishedWait()
+	for _, j := range jobs {
+		require.EqualValues(t, 1, j.runs.Load())
+	}
+	for p.Stats().Live > 0 {
+		runtime.Gosched() // the last workers are on their way out
+	}
+}
+
+// bubbleGoroutines returns how many goroutines the calling goroutine's
+// synctest bubble holds: unlike runtime.NumGoroutine, it does not count
+// goroutines that other tests left exiting.
+func bubbleGoroutines() int {
+	buf := make([]byte, 1<<10)
+	own := string(buf[:runtime.Stack(buf, false)])
+	bubble := own[strings.Index(own, "synctest bubble "):strings.Index(own, "]")] + "]"
+	for {
+		buf = make([]byte, 2*len(buf))
+		if n := runtime.Stack(buf, true); n < len(buf) {
+			return strings.Count(string(buf[:n]), bubble)
+		}
+	}
+}
