@@ -80,14 +80,9 @@ func (p *Pool[J]) startLocked(w *worker[J]) {
 	go p.work(w)
 }
 
-// exitLocked counts the calling worker's goroutine gone: it returns once
-// the pool's mu is released. The last worker of a closed pool to go wakes
-// the consumers waiting for the pool to be done.
-func (p *Pool[J]) exitLocked() {
-	if p.crew.started--; p.crew.started == 0 && p.closed {
-		p.finished.ready.Broadcast()
-	}
-}
+// exitLocked counts a worker's goroutine gone: it returns without touching
+// the pool again once the pool's mu is released.
+func (p *Pool[J]) exitLocked() { p.crew.started-- }
 
 // newWorker returns a worker for a goroutine about to be started.
 func (p *Pool[J]) newWorker() *worker[J] {

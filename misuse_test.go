@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -290,6 +291,9 @@ func TestMisuse_StatsAndGetFinishedDuringClose(t *testing.T) {
 		}
 		require.NoError(t, p.Close())
 		wg.Wait()
+		for p.Stats().Live > 0 {
+			runtime.Gosched() // the workers exit once the pool is done
+		}
 		assert.Equal(t, 50, retrieved[0]+retrieved[1]+retrieved[2]+retrieved[3])
 		assert.Equal(t, workerpool.Stats{Workers: 4, Queued: 50, Completed: 50, Retrieved: 50}, p.Stats())
 	}

@@ -232,8 +232,8 @@ func (p *Pool[J]) TryQueueJob(job J) error {
 // GetFinished returns a finished job and false if one is queued, without
 // blocking. Otherwise it returns the zero J and whether the pool is done:
 // closed or stopped, no job waiting or running, and the finished queue empty,
-// so that it can never produce another finished job, and every worker
-// goroutine has exited ([Stats].Live is 0).
+// so that it can never produce another finished job. (Its worker
+// goroutines exit then: [Stats].Live drops to 0 a moment later.)
 func (p *Pool[J]) GetFinished() (job J, done bool) {
 	p.mustBeMade("GetFinished")
 	p.lock()
@@ -418,8 +418,7 @@ func (p *Pool[J]) idleLocked() bool {
 	return p.waiting == 0 && p.c.running == 0
 }
 
-// doneLocked reports whether the pool can never produce another finished
-// job, and its last worker has gone.
+// doneLocked reports whether the pool can never produce another finished job.
 func (p *Pool[J]) doneLocked() bool {
-	return p.closed && p.idleLocked() && p.finished.len() == 0 && p.crew.started == 0
+	return p.closed && p.idleLocked() && p.finished.len() == 0
 }

@@ -175,6 +175,7 @@ func TestRegression_GroupStopReleasesKeptJobs(t *testing.T) {
 		assert.Equal(t, workerpool.GroupStats{Queued: 3, Completed: 2, Skipped: 1, Dropped: 2, Closed: true}, g.Stats())
 		require.NoError(t, p.Close())
 		requireDone(t, p)
+		synctest.Wait() // the last worker has exited
 		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 3, Completed: 2, Skipped: 1, Dropped: 2}, p.Stats())
 		for range g.Finished() {
 			t.Error("a stopped group yields nothing more")

@@ -51,6 +51,7 @@ var (
 		{"workerpool.workers", "The size set by New or Resize, plus retiring workers until their job returns.", func(s workerpool.Stats) int64 { return int64(s.Workers) }},
 		{"workerpool.calls.blocked", "Queuing calls waiting for room in the intake queue.", func(s workerpool.Stats) int64 { return int64(s.Blocked) }},
 		{"workerpool.workers.held", "Workers holding a finished job because the finished queue is full.", func(s workerpool.Stats) int64 { return int64(s.Held) }},
+		{"workerpool.workers.live", "Worker goroutines started and not yet exited: running, holding or idle.", func(s workerpool.Stats) int64 { return int64(s.Live) }},
 		{"workerpool.groups", "Groups not yet done: made, and not closed with nothing waiting or running.", func(s workerpool.Stats) int64 { return int64(s.Groups) }},
 		{"workerpool.paused", "1 while Pause is in effect, else 0.", func(s workerpool.Stats) int64 {
 			if s.Paused {

@@ -76,7 +76,7 @@ func TestRegister_KnownState(t *testing.T) {
 		"workerpool.jobs.skipped": 0, "workerpool.jobs.panicked": 0, "workerpool.jobs.rejected": 1,
 		"workerpool.jobs.failed": 1, "workerpool.jobs.dropped": 1,
 		"workerpool.jobs.waiting": 2, "workerpool.jobs.running": 0, "workerpool.jobs.finished": 1,
-		"workerpool.workers": 2, "workerpool.calls.blocked": 0, "workerpool.workers.held": 0,
+		"workerpool.workers": 2, "workerpool.calls.blocked": 0, "workerpool.workers.held": 0, "workerpool.workers.live": 2,
 		"workerpool.groups": 1, "workerpool.paused": 1,
 	}, collect(t, reader, "resize"))
 
@@ -107,6 +107,8 @@ func TestRegister_EveryCollectionOfALivePoolAddsUp(t *testing.T) {
 		require.LessOrEqual(t, v["workerpool.jobs.running"], v["workerpool.workers"], "collection %d: %v", collections, v)
 		require.LessOrEqual(t, v["workerpool.jobs.waiting"], int64(buf), "collection %d: %v", collections, v)
 		require.LessOrEqual(t, v["workerpool.workers.held"], v["workerpool.jobs.finished"], "collection %d: %v", collections, v)
+		require.LessOrEqual(t, v["workerpool.jobs.running"]+v["workerpool.workers.held"], v["workerpool.workers.live"], "collection %d: %v", collections, v)
+		require.LessOrEqual(t, v["workerpool.workers.live"], v["workerpool.workers"], "collection %d: %v", collections, v)
 		require.Equal(t, v["workerpool.jobs.running"]+v["workerpool.jobs.completed"], v["workerpool.job.wait.count"],
 			"collection %d: %v", collections, v)
 		require.Equal(t, v["workerpool.jobs.completed"], v["workerpool.job.run.count"], "collection %d: %v", collections, v)

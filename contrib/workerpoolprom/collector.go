@@ -54,6 +54,8 @@ var metrics = []metric{
 		prometheus.GaugeValue, func(s workerpool.Stats) float64 { return float64(s.Blocked) }},
 	{"workerpool_held_workers", "Workers holding a finished job because the finished queue is full.",
 		prometheus.GaugeValue, func(s workerpool.Stats) float64 { return float64(s.Held) }},
+	{"workerpool_workers_live", "Worker goroutines started and not yet exited: running, holding or idle.",
+		prometheus.GaugeValue, func(s workerpool.Stats) float64 { return float64(s.Live) }},
 	{"workerpool_jobs_rejected_total", "Jobs turned away: queue full, pool or group closed, or the caller's context ended (a client that left).",
 		prometheus.CounterValue, func(s workerpool.Stats) float64 { return float64(s.Rejected) }},
 	{"workerpool_jobs_failed_total", "Completed jobs that failed: panicked, called runtime.Goexit, or returned an error.",

@@ -75,9 +75,12 @@ workerpool_paused{pool="resize"} 1
 # HELP workerpool_workers Workers: the size set by New or Resize, plus retiring workers until their job returns.
 # TYPE workerpool_workers gauge
 workerpool_workers{pool="resize"} 2
+# HELP workerpool_workers_live Worker goroutines started and not yet exited: running, holding or idle.
+# TYPE workerpool_workers_live gauge
+workerpool_workers_live{pool="resize"} 2
 `
 	require.NoError(t, testutil.CollectAndCompare(c, strings.NewReader(want)))
-	assert.Equal(t, 16, testutil.CollectAndCount(c))
+	assert.Equal(t, 17, testutil.CollectAndCount(c))
 }
 
 func TestCollector_Lint(t *testing.T) {
@@ -91,7 +94,7 @@ func TestCollector_TimingHistograms(t *testing.T) {
 	require.NoError(t, err)
 	defer p.Stop()
 	c := workerpoolprom.NewCollector("timed", p)
-	assert.Equal(t, 16, testutil.CollectAndCount(c), "no histogram before the first job")
+	assert.Equal(t, 17, testutil.CollectAndCount(c), "no histogram before the first job")
 	require.NoError(t, p.QueueJob(workerpool.JobFunc(func() {}))) // handed to the idle worker: waited 0
 	require.NoError(t, p.WaitIdle(context.Background()))
 	want := `
@@ -107,7 +110,7 @@ workerpool_job_wait_seconds_sum{pool="timed"} 0
 workerpool_job_wait_seconds_count{pool="timed"} 1
 `
 	require.NoError(t, testutil.CollectAndCompare(c, strings.NewReader(want), "workerpool_job_wait_seconds"))
-	assert.Equal(t, 18, testutil.CollectAndCount(c))
+	assert.Equal(t, 19, testutil.CollectAndCount(c))
 	problems, err := testutil.CollectAndLint(c)
 	require.NoError(t, err)
 	assert.Empty(t, problems)
@@ -158,6 +161,8 @@ func TestCollector_EveryScrapeOfALivePoolAddsUp(t *testing.T) {
 		require.LessOrEqual(t, v["workerpool_jobs_running"], v["workerpool_workers"], "scrape %d: %v", scrapes, v)
 		require.LessOrEqual(t, v["workerpool_jobs_waiting"], float64(buf), "scrape %d: %v", scrapes, v)
 		require.LessOrEqual(t, v["workerpool_held_workers"], v["workerpool_jobs_finished"], "scrape %d: %v", scrapes, v)
+		require.LessOrEqual(t, v["workerpool_jobs_running"]+v["workerpool_held_workers"], v["workerpool_workers_live"], "scrape %d: %v", scrapes, v)
+		require.LessOrEqual(t, v["workerpool_workers_live"], v["workerpool_workers"], "scrape %d: %v", scrapes, v)
 		require.Equal(t, v["workerpool_jobs_running"]+v["workerpool_jobs_completed_total"], v["workerpool_job_wait_seconds_count"],
 			"scrape %d: %v", scrapes, v)
 		require.Equal(t, v["workerpool_jobs_completed_total"], v["workerpool_job_run_seconds_count"], "scrape %d: %v", scrapes, v)

@@ -100,7 +100,13 @@ func TestPoolIsLinearizable(t *testing.T) {
 			sub = tp
 			tasks++
 		} else {
-			p, err := workerpool.New[*Job](cfg.Workers, cfg.Buf, cfg.QueueFinished)
+			// Half of them with workers that exit after 1 ms idle, so
+			// workers start and exit throughout the history.
+			idle := workerpool.DefaultIdleTimeout
+			if h%2 == 0 {
+				idle = time.Millisecond
+			}
+			p, err := workerpool.New[*Job](cfg.Workers, cfg.Buf, cfg.QueueFinished, workerpool.WithIdleTimeout(idle))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,6 +141,28 @@ func TestTornPoolIsCaught(t *testing.T) {
 		}
 	}
 	t.Fatal("200 histories of the torn pool all passed: the checker cannot see a torn snapshot")
+}
+
+// TestTornLiveIsCaught shows the checker sees Live: the real pool, whose
+// Stats reads Live from another instant than the rest, must give an
+// Illegal verdict.
+func TestTornLiveIsCaught(t *testing.T) {
+	for h := range 200 {
+		cfg := randomConfig()
+		cfg.Groups = 0
+		p, err := workerpool.New[*Job](cfg.Workers, cfg.Buf, cfg.QueueFinished, workerpool.WithIdleTimeout(time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ops := Record(cfg, tornLivePool{p}, nil)
+		if res := check(t, cfg, ops, fmt.Sprintf("torn-live-%d", h)); res == porcupine.Illegal {
+			t.Logf("torn Live caught in history %d of %d operations: %s", h, len(ops), res)
+			return
+		} else if res == porcupine.Unknown {
+			t.Fatalf("history %d: the check timed out", h)
+		}
+	}
+	t.Fatal("200 histories with a torn Live all passed: the checker cannot see Live")
 }
 
 func TestMain(m *testing.M) {

@@ -160,7 +160,7 @@ func step(s state, in input, out output, workers, buf int, queueFinished bool, l
 			return false, s
 		}
 	case opStats:
-		return out.stats == s.stats(workers, out.stats), s
+		return out.stats == s.stats(workers, out.stats) && liveFits(out.stats), s
 	case opGroupStats:
 		return out.group == l.groupStats(out.group), s
 	case opClose, opStop:
@@ -199,8 +199,16 @@ func (s state) total() laneState {
 	return t
 }
 
+// liveFits reports whether the snapshot's Live, which the model does not
+// track (workers start on demand and exit when idle), fits the rest of it:
+// Running + Held <= Live <= Workers.
+func liveFits(s workerpool.Stats) bool {
+	return s.Running+s.Held <= s.Live && s.Live <= s.Workers
+}
+
 // stats is the pool snapshot the model expects in state s. The fields the
-// model does not track (Blocked, Held, Paused) are taken from got.
+// model does not track (Blocked, Held, Paused, Live) are taken from got;
+// liveFits checks Live.
 func (s state) stats(workers int, got workerpool.Stats) workerpool.Stats {
 	t := s.total()
 	groups := 0 // groups not yet done
@@ -213,7 +221,7 @@ func (s state) stats(workers int, got workerpool.Stats) workerpool.Stats {
 		Workers: workers, Queued: uint64(t.queued), Waiting: t.waiting, Running: t.running,
 		Finished: t.finished, Retrieved: uint64(t.retrieved), Completed: uint64(t.completed),
 		Skipped: uint64(t.skipped), Blocked: got.Blocked, Held: got.Held, Rejected: uint64(t.rejected),
-		Paused: got.Paused, Dropped: uint64(t.dropped), Groups: groups,
+		Paused: got.Paused, Dropped: uint64(t.dropped), Groups: groups, Live: got.Live,
 	}
 }
 

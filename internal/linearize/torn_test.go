@@ -160,3 +160,18 @@ func (p *tornPool) closeLocked() {
 	p.room.Broadcast()
 	p.hasFinished.Broadcast()
 }
+
+// tornLivePool is the real pool with one flaw: Stats reads Live outside the
+// critical section of the rest of the snapshot (from a snapshot taken just
+// before), as a pool that counted started workers outside its lock would.
+type tornLivePool struct {
+	*workerpool.Pool[*Job]
+}
+
+func (p tornLivePool) Stats() workerpool.Stats {
+	live := p.Pool.Stats().Live
+	runtime.Gosched()
+	s := p.Pool.Stats()
+	s.Live = live
+	return s
+}
