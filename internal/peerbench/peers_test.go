@@ -86,3 +86,33 @@ func BenchmarkFairness(b *testing.B) {
 func BenchmarkServer(b *testing.B) {
 	benchwork.RunServer(b, append(append([]benchwork.FairImpl{}, benchwork.Server...), FairPeers...))
 }
+
+// BenchmarkSuite runs the shapes of pond's published benchmark (see
+// Shapes) on pools of SuiteWorkers workers: this pool, ants, pond, a
+// channel pool and a goroutine per task. One iteration is one run of a
+// shape: run it with -benchtime=1x, in interleaved passes.
+func BenchmarkSuite(b *testing.B) {
+	for _, task := range SuiteTasks {
+		for _, shape := range Shapes {
+			for _, pool := range SuitePools {
+				b.Run("task="+task.Name+"/shape="+shape.Name+"/impl="+pool.Name, func(b *testing.B) {
+					for b.Loop() {
+						RunShape(pool, shape, task.Run)
+					}
+					b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/run")
+					b.ReportMetric(0, "ns/op")
+				})
+			}
+		}
+	}
+}
+
+// TestSuitePoolsRunEveryTask checks each pool of the suite runs every task
+// of a small shape exactly once.
+func TestSuitePoolsRunEveryTask(t *testing.T) {
+	for _, pool := range SuitePools {
+		var runs atomic.Int64
+		RunShape(pool, Shape{Users: 10, Tasks: 1000}, func() { runs.Add(1) })
+		require.EqualValues(t, 10_000, runs.Load(), pool.Name)
+	}
+}

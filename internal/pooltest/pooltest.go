@@ -19,11 +19,11 @@ func (failJob) Run()       {}
 func (failJob) Err() error { return errors.New("pooltest: failed") }
 
 // Known returns a pool in a known state: 2 workers and queues of 2, finished
-// jobs kept; one job finished and not retrieved; one job of a group that
+// jobs kept, both workers started (idle); one job finished and not retrieved; one job of a group that
 // failed and was dropped; paused, with two jobs waiting, one of the pool and
 // one of the group; one job refused with ErrQueueFull. Its Stats are
 //
-//	{Workers: 2, Queued: 4, Waiting: 2, Finished: 1, Completed: 2, Rejected: 1, Paused: true,
+//	{Workers: 2, Live: 2, Queued: 4, Waiting: 2, Finished: 1, Completed: 2, Rejected: 1, Paused: true,
 //	 Failed: 1, Dropped: 1, Groups: 1}
 //
 // The caller stops it when done.

@@ -13,7 +13,7 @@ func TestKnown_HasTheDocumentedStats(t *testing.T) {
 	p, err := Known()
 	require.NoError(t, err)
 	defer p.Stop()
-	assert.Equal(t, workerpool.Stats{Workers: 2, Queued: 4, Waiting: 2, Finished: 1, Completed: 2, Rejected: 1, Paused: true,
+	assert.Equal(t, workerpool.Stats{Workers: 2, Live: 2, Queued: 4, Waiting: 2, Finished: 1, Completed: 2, Rejected: 1, Paused: true,
 		Failed: 1, Dropped: 1, Groups: 1}, p.Stats())
 }
 
