@@ -34,12 +34,14 @@ func Known() (*workerpool.Pool[workerpool.Job], error) {
 	}
 	noop := workerpool.JobFunc(func() {})
 	g := p.NewGroup(context.Background())
+	p.Pause() // both jobs wait, and the resume starts a worker for each
 	if err := p.QueueJob(noop); err != nil {
 		return nil, err
 	}
 	if err := g.QueueJob(failJob{}); err != nil {
 		return nil, err
 	}
+	p.Resume()
 	if err := p.WaitIdle(context.Background()); err != nil {
 		return nil, err
 	}
