@@ -87,12 +87,12 @@ func (p *Pool[J]) exitLocked() { p.crew.started-- }
 // newWorker returns a worker for a goroutine about to be started.
 func (p *Pool[J]) newWorker() *worker[J] {
 	w := &worker[J]{}
-	w.wake.L = &p.mu
+	w.park.ready.L = &w.park.mu
 	return w
 }
 
 // parkLocked puts w in idle, the most recently parked, and arms the idle
-// timer if it is not armed. The caller then waits on w.wake.
+// timer if it is not armed. The caller then unlocks and waits on w.park.
 func (p *Pool[J]) parkLocked(w *worker[J]) {
 	c := &p.crew
 	w.parked, w.idleSince = true, c.ticks
@@ -122,7 +122,7 @@ func (p *Pool[J]) retireIdleLocked() {
 	w := p.crew.idle.pop()
 	w.parked, w.retired = false, true
 	p.exitLocked()
-	w.wake.Signal()
+	w.park.wake()
 }
 
 // idleTick is the idle timer's tick: it retires every worker idle for the
@@ -166,7 +166,7 @@ func (p *Pool[J]) dispatchLocked() {
 			w := p.popIdleLocked()
 			p.takeLocked(w)
 			w.assigned = true
-			w.wake.Signal()
+			w.park.wake()
 		} else {
 			w := p.newWorker()
 			p.takeLocked(w)

@@ -17,7 +17,7 @@ func newFinished[J Job](workers, bufferSize int) (*finishedQueue[J], *worker[J])
 	q := &finishedQueue[J]{}
 	q.init(&mu, workers, bufferSize)
 	w := &worker[J]{}
-	w.wake.L = &mu
+	w.park.ready.L = &w.park.mu
 	return q, w
 }
 

@@ -354,12 +354,6 @@ func (p *Pool[J]) lock() {
 	p.now = max(p.now, now)
 }
 
-// tickLocked reads the clock into p.now inside the critical section, for
-// the rare paths that start jobs after waiting on a Cond.
-func (p *Pool[J]) tickLocked() {
-	p.now = max(p.now, time.Since(p.epoch))
-}
-
 // mustBeMade panics, naming call, if p was not made by [New]: the zero Pool
 // has no workers, so its calls would block for ever or fail deep inside.
 func (p *Pool[J]) mustBeMade(call string) {

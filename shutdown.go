@@ -108,7 +108,7 @@ func (p *Pool[J]) closeLocked() {
 	if !p.closed {
 		p.closed, p.paused = true, false
 		for p.crew.idle.len() > 0 {
-			p.popIdleLocked().wake.Signal() // it runs what is waiting, or exits
+			p.popIdleLocked().park.wake() // it runs what is waiting, or exits
 		}
 		p.stopTimerLocked()
 		p.rejectBlockedLocked(&p.own)

@@ -8,14 +8,15 @@ import (
 	"time"
 )
 
-// A worker is the state of one worker goroutine. The fields up to holding
-// are guarded by the pool's mu: others reach the worker through them while it
-// is parked in the pool's idle list (a job can be handed to it, a shrink can
-// retire it) or held by the finished queue (a retrieval releases it). Each worker waits
-// on a Cond of its own, so every wake-up reaches the one goroutine that can
-// use it.
+// A worker is the state of one worker goroutine. The fields from job to
+// holding are guarded by the pool's mu while others can reach the worker:
+// while it is parked in the crew's idle list (a job can be handed to it, a
+// shrink or the idle timeout can retire it, Close can unpark it) or held by
+// the finished queue (a retrieval releases it). Whoever takes it off that
+// list wakes it through park, after which its own goroutine owns them
+// again.
 type worker[J Job] struct {
-	wake      sync.Cond     // L is the pool's mu; signalled when assigned, retired or holding changes, or the pool closes
+	park      parker        // where the goroutine waits while parked or held
 	job       J             // the job in hand: handed over, running, or returned and not yet completed
 	lane      *lane[J]      // job's lane: its group, or the pool's own
 	started   time.Duration // with timings: when job was counted Running, since the pool's epoch
@@ -122,26 +123,34 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 		if w.returned {
 			p.completeLocked(w)
 			for w.holding {
-				p.waitLocked(&w.wake) // held by the finished queue: a retrieval, Close or Stop releases w
+				p.mu.Unlock()
+				w.park.wait() // held by the finished queue: a retrieval, Close or Stop releases w
+				p.lock()
 			}
 		}
 		switch p.nextLocked(w) {
 		case stepPark:
-			p.waitLocked(&w.wake) // parked in idle: a job handed over, a shrink, Close or Stop wakes w
+			p.mu.Unlock()
+			w.park.wait() // parked in idle: a job handed over, a retirement, Close or Stop wakes w
 			w.slice.parked()
-			continue
+			if !w.assigned {
+				p.lock() // retired, or unparked by Close or Stop: decide under the lock
+				continue
+			}
+			w.assigned = false // handed a job, counted Running: run it without retaking the lock
 		case stepExit:
 			p.mu.Unlock()
 			return false
-		}
-		starved := p.starvedLocked()
-		p.mu.Unlock()
-		switch { // let others run: outside the lock, between jobs
-		case starved: // the slice goes on: this yield is for the producers
-			runtime.Gosched()
-		case w.slice.used(p.timeSlice):
-			runtime.Gosched()
-			w.slice.resumed()
+		default:
+			starved := p.starvedLocked()
+			p.mu.Unlock()
+			switch { // let others run: outside the lock, between jobs
+			case starved: // the slice goes on: this yield is for the producers
+				runtime.Gosched()
+			case w.slice.used(p.timeSlice):
+				runtime.Gosched()
+				w.slice.resumed()
+			}
 		}
 		w.running = true
 		w.err = p.runJob(w) // a panic in Err counts as the job's
@@ -155,7 +164,7 @@ type step int
 
 const (
 	stepRun  step = iota // run w.job
-	stepPark             // wait on w.wake
+	stepPark             // wait on w.park, parked in idle
 	stepExit             // end the goroutine
 )
 
@@ -173,8 +182,6 @@ func (p *Pool[J]) nextLocked(w *worker[J]) step {
 		return stepRun
 	case w.retired:
 		return stepExit
-	case w.parked:
-		return stepPark
 	case p.crew.started > p.crew.size: // retire: a shrink is waiting for a busy worker to come free
 		p.exitLocked()
 		return stepExit
@@ -218,7 +225,7 @@ func (p *Pool[J]) assignLocked(job J, l *lane[J]) {
 	}
 	if idle {
 		w.assigned = true
-		w.wake.Signal()
+		w.park.wake()
 	} else {
 		p.startLocked(w)
 	}
@@ -289,12 +296,33 @@ func (p *Pool[J]) handlePanic(job J, recovered any, stack []byte) {
 	p.panicHandler(job, recovered, stack)
 }
 
-// waitLocked parks the calling worker on c, whose L is the pool's mu, until
-// it is signalled. With timings it then reads the clock, as lock does, so
-// that what the worker records next is measured from now.
-func (p *Pool[J]) waitLocked(c *sync.Cond) {
-	c.Wait()
-	if p.timings {
-		p.tickLocked()
+// A parker is where a worker goroutine waits while it is parked in idle or
+// held by the finished queue: a Cond over a mutex of its own, not the
+// pool's, so that a worker handed a job wakes without contending for the
+// pool's mutex with the goroutine that woke it (usually still holding it),
+// and runs the job at once. The pool's mu may be held when wake is called,
+// never while wait is: the pool's mu is always taken first.
+type parker struct {
+	mu    sync.Mutex
+	ready sync.Cond // L is mu
+	woken bool      // guarded by mu: wake was called and wait has not returned since
+}
+
+// wait blocks until wake is called, or returns at once if it was called
+// since the last wait.
+func (k *parker) wait() {
+	k.mu.Lock()
+	for !k.woken {
+		k.ready.Wait()
 	}
+	k.woken = false
+	k.mu.Unlock()
+}
+
+// wake lets the goroutine waiting in wait go on.
+func (k *parker) wake() {
+	k.mu.Lock()
+	k.woken = true
+	k.mu.Unlock()
+	k.ready.Signal()
 }
