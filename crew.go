@@ -71,13 +71,12 @@ func validIdleTimeout(d time.Duration) error {
 	return nil
 }
 
-// startLocked counts worker w started and starts its goroutine. w has been
-// given its first job, counted Running, which it runs at once: a new
-// worker needs no wake-up.
+// startLocked counts worker w started, its goroutine to be started by
+// handOff. w is given its first job, counted Running, which it runs at
+// once: a new worker needs no wake-up.
 func (p *Pool[J]) startLocked(w *worker[J]) {
 	p.crew.started++
-	w.assigned = true
-	go p.work(w)
+	w.assigned, w.fresh = true, true
 }
 
 // exitLocked counts a worker's goroutine gone: it returns without touching
@@ -162,16 +161,16 @@ func (p *Pool[J]) dispatchLocked() {
 		if !p.plainStartableLocked() && !p.startableLocked() {
 			return
 		}
+		var w *worker[J]
 		if p.crew.idle.len() > 0 {
-			w := p.popIdleLocked()
-			p.takeLocked(w)
+			w = p.popIdleLocked()
 			w.assigned = true
-			w.park.wake()
 		} else {
-			w := p.newWorker()
-			p.takeLocked(w)
+			w = p.newWorker()
 			p.startLocked(w)
 		}
+		p.takeLocked(w)
+		p.handOff(w)
 	}
 }
 

@@ -48,14 +48,21 @@ func (p *Pool[J]) queue(ctx context.Context, l *lane[J], job J) error {
 		p.mustBeMade("QueueJob")
 	}
 	err := p.refuseLocked(l, nilJob)
-	if err == nil && !p.acceptLocked(l, job) {
-		var cw ctxWaker
-		pr := p.producerLocked()
-		err = p.waitAcceptedLocked(ctx, &cw, l, pr, job)
-		p.recycleLocked(pr)
-		cw.stop()
+	var w *worker[J]
+	if err == nil {
+		var ok bool
+		if ok, w = p.acceptLocked(l, job); !ok {
+			var cw ctxWaker
+			pr := p.producerLocked()
+			err = p.waitAcceptedLocked(ctx, &cw, l, pr, job)
+			p.recycleLocked(pr)
+			cw.stop()
+		}
 	}
 	p.mu.Unlock()
+	if w != nil {
+		p.handOff(w) // after the unlock: the worker runs the job at once
+	}
 	return err
 }
 
@@ -80,17 +87,24 @@ func (p *Pool[J]) tryQueue(l *lane[J], job J) error {
 	nilJob := isNil(job)
 	p.lock()
 	err := p.refuseLocked(l, nilJob)
-	if err == nil && !p.acceptLocked(l, job) {
-		p.countRejectedLocked(l, 1)
-		err = ErrQueueFull
+	var w *worker[J]
+	if err == nil {
+		var ok bool
+		if ok, w = p.acceptLocked(l, job); !ok {
+			p.countRejectedLocked(l, 1)
+			err = ErrQueueFull
+		}
 	}
 	p.mu.Unlock()
+	if w != nil {
+		p.handOff(w)
+	}
 	return err
 }
 
-// queueJobs is QueueJobs and QueueJobsContext (call names which): it accepts jobs into l in
-// order, as many as fit under one lock acquisition, blocking for room as
-// queue does, and returns how many were accepted before an error. Every
+// queueJobs is QueueJobs and QueueJobsContext (call names which): it
+// accepts jobs into l in order, as many as fit under one lock acquisition,
+// blocking for room as queue does, and returns how many were accepted before an error. Every
 // non-nil job not accepted after an error other than ErrNilJob counts as
 // Rejected.
 func (p *Pool[J]) queueJobs(ctx context.Context, l *lane[J], jobs []J, call string) (int, error) {
@@ -105,8 +119,14 @@ func (p *Pool[J]) queueJobs(ctx context.Context, l *lane[J], jobs []J, call stri
 	err := ctx.Err()
 	for ; n < len(jobs) && err == nil; n++ {
 		job := jobs[n]
-		err = p.refuseLocked(l, isNil(job))
-		if err == nil && !p.acceptLocked(l, job) {
+		if err = p.refuseLocked(l, isNil(job)); err != nil {
+			continue // the loop ends with jobs[n] counted
+		}
+		if ok, w := p.acceptLocked(l, job); ok {
+			if w != nil {
+				p.handOff(w) // under the lock: the call goes on with its next job
+			}
+		} else {
 			if pr == nil {
 				pr = p.producerLocked()
 			}
@@ -156,22 +176,23 @@ func (p *Pool[J]) refuseLocked(l *lane[J], nilJob bool) error {
 }
 
 // acceptLocked accepts job into l, counting it Queued, if a worker is idle
-// or may be started and the pool is not paused (the job is handed to the
-// worker and counts as Running at once) or the intake has room. It reports false, changing
-// nothing, if neither. An idle worker means no job is waiting but benched
-// ones, so the handoff jumps no turn; a benched lane's job waits.
-func (p *Pool[J]) acceptLocked(l *lane[J], job J) bool {
+// or may be started and the pool is not paused (the job is given to the
+// worker and counts as Running at once) or the intake has room. It reports
+// false, changing nothing, if neither. A worker given the job is returned:
+// the caller lets it run with handOff. An idle worker means no job is
+// waiting but benched ones, so the handoff jumps no turn; a benched lane's
+// job waits.
+func (p *Pool[J]) acceptLocked(l *lane[J], job J) (bool, *worker[J]) {
 	if (p.crew.idle.len() > 0 || p.crew.canStart()) && !p.paused && !l.benched {
 		p.countQueuedLocked(l)
 		p.countRunningLocked(l)
-		p.assignLocked(job, l)
-		return true
+		return true, p.assignLocked(job, l)
 	}
 	if p.waiting < p.bufferSize {
 		p.pushLocked(job, l)
-		return true
+		return true, nil
 	}
-	return false
+	return false, nil
 }
 
 // waitAcceptedLocked offers job as blocked producer pr of lane l and waits,

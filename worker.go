@@ -25,6 +25,7 @@ type worker[J Job] struct {
 	assigned  bool          // job was handed over (counted Running) while it was parked, or before it started; it has not picked it up yet
 	retired   bool          // taken off idle by a shrink or the idle timeout (no longer counted started): the goroutine exits
 	holding   bool          // held by the finished queue: job is counted Finished, waiting for room there
+	fresh     bool          // counted started, its goroutine not started yet (see handOff)
 
 	// Owned by the worker goroutine (and the replacement it starts after a
 	// runtime.Goexit); never touched by others.
@@ -206,29 +207,40 @@ func (p *Pool[J]) starvedLocked() bool {
 	return p.woken > 0 && p.bufferSize >= 4 && p.waiting <= p.bufferSize/4
 }
 
-// assignLocked hands job of lane l, just accepted and counted Running, to
-// an idle worker, waking it, or else to a new worker goroutine. The caller
-// has checked that a worker is idle or may be started. With timings the
-// job waited 0.
-func (p *Pool[J]) assignLocked(job J, l *lane[J]) {
-	idle := p.crew.idle.len() > 0
+// assignLocked gives job of lane l, just accepted and counted Running, to
+// an idle worker, or else to a new one counted started, and returns it:
+// the caller lets it run with handOff, best once it has released mu. The
+// caller has checked that a worker is idle or may be started. With timings
+// the job waited 0.
+func (p *Pool[J]) assignLocked(job J, l *lane[J]) *worker[J] {
 	var w *worker[J]
-	if idle {
+	if p.crew.idle.len() > 0 {
 		w = p.popIdleLocked()
+		w.assigned = true
 	} else {
 		w = p.newWorker()
+		p.startLocked(w)
 	}
 	w.job, w.lane = job, l
 	if p.timings {
 		w.started = p.now
 		p.wait.record(0)
 	}
-	if idle {
-		w.assigned = true
-		w.park.wake()
-	} else {
-		p.startLocked(w)
+	return w
+}
+
+// handOff lets w run the job it was given under mu: it wakes w, parked
+// until now, or starts the goroutine of a new worker (which needs no
+// wake-up). Called after mu is released, it keeps the wake-up out of the
+// critical section; it may be called with mu held too. w belongs to its
+// goroutine from then on.
+func (p *Pool[J]) handOff(w *worker[J]) {
+	if w.fresh {
+		w.fresh = false
+		go p.work(w)
+		return
 	}
+	w.park.wake()
 }
 
 // runJob runs w's job and returns its failure: a [Task] is called with its
