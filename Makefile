@@ -65,6 +65,17 @@ bench-peers: ## Check the peer adapters, then benchmark cond and chanmin against
 	for i in $$(seq $(COUNT)); do ./bench-peers.test -test.run='^$$' -test.bench='$(BENCH)' -test.benchmem -test.benchtime=$(BENCHTIME) -test.timeout=0 | tee -a bench-peers.txt; done
 	$(BENCHSTAT) -filter '.unit:(ns/job OR allocs/op)' -col '/impl@(chanmin cond ants pond gammazero errgroup goroutine)' bench-peers.txt
 
+.PHONY: suite
+suite: ## pond's workload shapes (1 to 1M users, 1M tasks sleeping 10 ms or drawing a float) on pools of 200,000 workers: cond, ants, pond, a channel pool, a goroutine per task, in COUNT interleaved passes (ms per run)
+	cd internal/peerbench && $(GO) test -run=SuitePools . && $(GO) test -c -o ../../suite.test .
+	rm -f suite.txt
+	for i in $$(seq $(COUNT)); do ./suite.test -test.run='^$$' -test.bench='^BenchmarkSuite$$' -test.benchtime=1x -test.timeout=0 | tee -a suite.txt; done
+	$(BENCHSTAT) -filter '.unit:ms/run' -col '/impl@(cond ants pond chan goroutine)' suite.txt
+
+.PHONY: antsbench
+antsbench: ## ants' headline workload (1M tasks sleeping 10 ms on capacity 50,000), cond against ants, each run in its own process, alternated COUNT times: time and peak memory
+	cd internal/peerbench && $(GO) run ./cmd/antsbench -rounds=$(COUNT)
+
 .PHONY: fairness
 fairness: ## Small groups' wait (p50/p99 ms) behind a big group, 1 and GOMAXPROCS workers: groups (with and without time slices, and with Limit(1) on the big one), one FIFO queue, pond's groups, COUNT runs
 	cd internal/peerbench && $(GO) test -run='^$$' -bench='^BenchmarkFairness$$' -count=$(COUNT) -benchtime=3x -timeout=0 . | tee ../../fairness.txt
