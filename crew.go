@@ -133,13 +133,13 @@ func (p *Pool[J]) retireIdleLocked() {
 // some worker is idle.
 func (p *Pool[J]) idleTick() {
 	p.lock()
-	defer p.mu.Unlock()
+	defer p.unlock()
 	c := &p.crew
 	c.ticks++
 	for c.idle.len() > 0 && c.ticks-c.idle.front().idleSince > idleTicks {
 		p.retireIdleLocked()
 	}
-	if c.idle.len() == 0 || p.closed {
+	if c.idle.len() == 0 || p.state.closed {
 		c.armed = false
 		c.idle.release()
 		return

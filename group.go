@@ -26,78 +26,13 @@ type Group[J Job] struct {
 
 	lane     lane[J]     // its waiting jobs and blocked calls; lane.closed: it accepts no more jobs
 	c        counters    // its totals, with the same invariants as the pool's
-	index    int         // its place in p.groups; -1 once done: closed, none of its jobs waits or runs
+	index    int         // its place in p.groups (see groupSet); -1 once done: closed, none of its jobs waits or runs
 	unwatch  func() bool // stops parent's watcher; nil if parent cannot end
 	err      error       // the first failure, in the order failures became known
 	stopErr  error       // what Wait reports if jobs were skipped; set by the first stop
 	closeErr error       // what a queuing call gets once the group is closed (the pool being open)
 	released bool        // Stop released the kept jobs: later finished jobs are dropped too
 	changed  sync.Cond   // L is p.mu; broadcast when a kept job arrives or the last running job returns, a call withdraws or runs after its admission, a stop, or the end
-}
-
-// A GroupOption configures a group made by [Pool.NewGroup].
-type GroupOption interface {
-	applyGroup(*groupConfig)
-}
-
-// groupConfig holds what the group options set.
-type groupConfig struct {
-	stopOnError bool
-	keep        bool
-	limit       int // 0: no limit
-	weight      int // 0: the default, 1
-}
-
-type groupOptionFunc func(*groupConfig)
-
-func (f groupOptionFunc) applyGroup(c *groupConfig) { f(c) }
-
-// StopOnError makes the group's first failure stop the group, as
-// [Group.Stop] does, with that failure as its context's cause. The stop
-// takes effect as soon as the failure is known: when the failing job's
-// Err() has returned, or its panic (or [runtime.Goexit]) was recovered,
-// before the panic handler runs. No job of the group starts after that;
-// jobs that other workers started before it run to their end.
-func StopOnError() GroupOption {
-	return groupOptionFunc(func(c *groupConfig) { c.stopOnError = true })
-}
-
-// KeepFinished makes the group keep its finished jobs for [Group.Finished];
-// without it they are dropped (counted Dropped). Kept jobs are not bounded
-// by the pool's bufferSize, only by how many jobs the group queued.
-// [Group.Stop] releases the jobs still kept (they count Dropped), and so
-// does the garbage collector once the group is done and unreachable, so a
-// caller that stops reading Finished early leaves nothing counted behind.
-func KeepFinished() GroupOption {
-	return groupOptionFunc(func(c *groupConfig) { c.keep = true })
-}
-
-// Limit makes at most n of the group's jobs run at once. A group at its
-// limit leaves the turns, so the other groups take them, and its blocked
-// queuing calls wait too; when one of its jobs returns it rejoins the turns
-// at the back, as a group whose jobs just arrived. So a limited group never
-// starts more jobs per round than an unlimited one of the same weight, and
-// a worker freed by its job goes to the group whose turn is next. Limit
-// panics if n < 1, naming n.
-func Limit(n int) GroupOption {
-	if n < 1 {
-		panic(fmt.Sprintf("workerpool: Limit: n must be at least 1, got %d", n))
-	}
-	return groupOptionFunc(func(c *groupConfig) { c.limit = n })
-}
-
-// Weight makes the group start up to w jobs in a row, while other groups
-// have jobs waiting, where a group without Weight starts 1: a weighted
-// round-robin, so that two busy groups of weights 3 and 1 start jobs 3:1.
-// When callers block for room, the group's blocked calls are admitted the
-// same way, up to w in a row (a call admitted for one job keeps the group's
-// turn while its caller comes back with the next), so weights hold at every
-// buffer size. Weight panics if w < 1, naming w.
-func Weight(w int) GroupOption {
-	if w < 1 {
-		panic(fmt.Sprintf("workerpool: Weight: w must be at least 1, got %d", w))
-	}
-	return groupOptionFunc(func(c *groupConfig) { c.weight = w })
 }
 
 // NewGroup returns a group of jobs sharing p with its other callers.
@@ -128,7 +63,7 @@ func (p *Pool[J]) NewGroup(ctx context.Context, opts ...GroupOption) *Group[J] {
 	}
 	g := &Group[J]{p: p, parent: ctx, stopOnError: cfg.stopOnError}
 	g.lane.group, g.lane.limit, g.lane.weight = g, cfg.limit, cfg.weight
-	g.lane.init(0, p.bufferSize) // a group per request allocates for the jobs it has
+	g.lane.init(0, p.cfg.bufferSize) // a group per request allocates for the jobs it has
 	g.ctx.Context, g.cancel = context.WithCancelCause(ctx)
 	g.ctx.pool, g.ctx.values = p, &p.ctx
 	g.changed.L = &p.mu
@@ -137,18 +72,17 @@ func (p *Pool[J]) NewGroup(ctx context.Context, opts ...GroupOption) *Group[J] {
 	}
 
 	p.lock()
-	defer p.mu.Unlock()
-	g.index = len(p.groups)
-	p.groups = append(p.groups, g)
+	defer p.unlock()
+	p.groups.add(g)
 	switch {
-	case p.closed:
+	case p.state.closed:
 		g.closeLocked(ErrGroupClosed)
 	case ctx.Err() != nil:
 		g.stopByParentLocked()
 	case ctx.Done() != nil:
 		g.unwatch = context.AfterFunc(ctx, func() {
 			p.lock()
-			defer p.mu.Unlock()
+			defer p.unlock()
 			g.stopByParentLocked()
 		})
 	}
@@ -198,7 +132,7 @@ func (g *Group[J]) QueueJobsContext(ctx context.Context, jobs ...J) (int, error)
 func (g *Group[J]) Close() {
 	g.mustBeMade("Close")
 	g.p.lock()
-	defer g.p.mu.Unlock()
+	defer g.p.unlock()
 	g.closeLocked(ErrGroupClosed)
 }
 
@@ -219,7 +153,7 @@ func (g *Group[J]) Close() {
 func (g *Group[J]) Wait() error {
 	g.mustBeMade("Wait")
 	g.p.lock()
-	defer g.p.mu.Unlock()
+	defer g.p.unlock()
 	for g.lane.jobs.len() > 0 || g.c.running > 0 || g.lane.blocked.n > 0 || g.lane.woken > 0 {
 		g.changed.Wait() // a job of the group completes, a call is admitted and runs or withdraws, or a stop
 	}
@@ -243,7 +177,7 @@ func (g *Group[J]) Wait() error {
 func (g *Group[J]) Stop() {
 	g.mustBeMade("Stop")
 	g.p.lock() // the stop may admit blocked calls of other groups
-	defer g.p.mu.Unlock()
+	defer g.p.unlock()
 	g.stopLocked(ErrStopped, ErrStopped, false)
 	g.released = true
 	if g.kept != nil {
@@ -283,7 +217,7 @@ func (g *Group[J]) Finished() iter.Seq[J] {
 func (g *Group[J]) Stats() GroupStats {
 	g.mustBeMade("Stats")
 	g.p.lock()
-	defer g.p.mu.Unlock()
+	defer g.p.unlock()
 	finished := 0
 	if g.kept != nil {
 		finished = g.kept.len()
@@ -311,7 +245,7 @@ func (g *Group[J]) nextFinished() (job J, ok bool) {
 	g.mustBeMade("Finished")
 	p := g.p
 	p.lock()
-	defer p.mu.Unlock()
+	defer p.unlock()
 	for g.kept == nil || g.kept.len() == 0 {
 		if g.index < 0 || g.released {
 			return job, false
@@ -427,13 +361,9 @@ func (g *Group[J]) endIfDoneLocked() {
 		return
 	}
 	p := g.p
-	p.turns.leave(&g.lane) // a lane that kept its place (see rotation)
-	p.admits.leave(&g.lane)
-	last := p.groups[len(p.groups)-1]
-	p.groups[g.index], last.index = last, g.index
-	p.groups[len(p.groups)-1] = nil
-	p.groups = p.groups[:len(p.groups)-1]
-	g.index = -1
+	p.in.turns.leave(&g.lane) // a lane that kept its place (see rotation)
+	p.in.admits.leave(&g.lane)
+	p.groups.remove(g)
 	g.cancel(nil)
 	if g.unwatch != nil {
 		g.unwatch()
@@ -446,4 +376,29 @@ func (g *Group[J]) mustBeMade(call string) {
 	if g == nil || g.p == nil {
 		panicNotMade("Group."+call, "Pool.NewGroup")
 	}
+}
+
+// groupSet is the pool's groups not yet done, guarded by the pool's mu,
+// each at its index in list, so that a group leaves in O(1) (the last one
+// takes its place), as database/sql's connRequestSet does.
+type groupSet[J Job] struct {
+	list []*Group[J] // list[g.index] == g
+}
+
+// len returns how many groups are not yet done.
+func (s *groupSet[J]) len() int { return len(s.list) }
+
+// add puts g in the set.
+func (s *groupSet[J]) add(g *Group[J]) {
+	g.index = len(s.list)
+	s.list = append(s.list, g)
+}
+
+// remove takes g, which is in the set, out of it, and sets its index to -1.
+func (s *groupSet[J]) remove(g *Group[J]) {
+	last := s.list[len(s.list)-1]
+	s.list[g.index], last.index = last, g.index
+	s.list[len(s.list)-1] = nil
+	s.list = s.list[:len(s.list)-1]
+	g.index = -1
 }

@@ -26,6 +26,23 @@ import (
 // With only the pool's own lane in use, turns holds at most that one lane and
 // neither rotates: the pool reads as one FIFO.
 
+// intake holds the accepted jobs not yet started, in lanes, one for the
+// pool's own jobs and one per group, and the queuing calls blocked for
+// room, guarded by the pool's mu. A job that is not benched waits only
+// while no worker is idle or may be started, or the pool is paused; some
+// call is blocked only while waiting == bufferSize or its lane is benched.
+type intake[J Job] struct {
+	own          lane[J]        // the jobs queued on the pool itself
+	turns        rotation[J]    // lanes with waiting jobs, the one whose job starts next first
+	admits       rotation[J]    // lanes with blocked calls, the one admitted next first
+	waiting      int            // jobs in all lanes: Waiting, <= bufferSize
+	blockedCalls int            // blocked calls in all lanes: Blocked
+	benchedJobs  int            // of waiting, the jobs of benched lanes (groups at their Limit)
+	benchedCalls int            // of blockedCalls, the calls of benched lanes
+	spare        []*producer[J] // producer entries for reuse
+	woken        int            // producers whose job was accepted that have not run since (see starvedLocked)
+}
+
 // A lane holds the waiting jobs and the blocked queuing calls of one group,
 // or of the pool's own jobs. It is guarded by the pool's mu.
 type lane[J Job] struct {
@@ -35,11 +52,11 @@ type lane[J Job] struct {
 	ats     ringQueue[time.Duration] // with timings: when each job was accepted, since the pool's epoch
 	blocked calls[J]                 // queuing calls waiting for room, oldest first; non-empty and not benched: in admits
 	woken   int                      // its calls whose job was accepted that have not run since (they may offer more)
-	closed  bool                     // the group accepts no more jobs; never set on the pool's own lane (p.closed says that)
+	closed  bool                     // the group accepts no more jobs; never set on the pool's own lane (p.state.closed says that)
 	weight  int                      // jobs it starts (calls it admits) in a row before the next lane's turn, >= 1
 	limit   int                      // most of its jobs running at once; 0: no limit
-	benched bool                     // running == limit: out of both rotations, its jobs and calls counted in p.benchedJobs, p.benchedCalls
-	links   [2]link[J]               // its place and turn in p.turns and p.admits (see rotation)
+	benched bool                     // running == limit: out of both rotations, its jobs and calls counted in p.in.benchedJobs, p.in.benchedCalls
+	links   [2]link[J]               // its place and turn in p.in.turns and p.in.admits (see rotation)
 }
 
 // An entry is a waiting job and its place in the pool's acceptance order,
@@ -98,38 +115,38 @@ func (p *Pool[J]) countRejectedLocked(l *lane[J], n uint64) {
 // checked that there is room.
 func (p *Pool[J]) pushLocked(job J, l *lane[J]) {
 	seq := p.countQueuedLocked(l)
-	if len(p.groups) > 0 || l.seqs.len() > 0 { // numbered jobs stay a suffix of jobs
+	if p.groups.len() > 0 || l.seqs.len() > 0 { // numbered jobs stay a suffix of jobs
 		l.seqs.push(seq)
 	}
 	l.jobs.push(job)
-	if p.timings {
-		l.ats.push(p.now)
+	if p.cfg.timings {
+		l.ats.push(p.clock.now)
 	}
-	p.waiting++
-	if !p.turns.has(l) {
+	p.in.waiting++
+	if !p.in.turns.has(l) {
 		if l.benched {
-			p.benchedJobs++
+			p.in.benchedJobs++
 		} else {
-			p.turns.join(l)
+			p.in.turns.join(l)
 		}
 	}
 }
 
 // popLocked takes the next waiting job by the turn rule, with (with
 // timings) when it was accepted. The caller has checked that a lane is in
-// turns with a job: p.waiting > p.benchedJobs.
+// turns with a job: p.in.waiting > p.in.benchedJobs.
 func (p *Pool[J]) popLocked() (job J, l *lane[J], accepted time.Duration) {
-	l = p.turns.front
+	l = p.in.turns.front
 	if l.seqs.len() == l.jobs.len() { // the front job has its number
 		l.seqs.pop()
 	}
-	if p.timings {
+	if p.cfg.timings {
 		accepted = l.ats.pop()
 	}
 	job = l.jobs.pop()
-	p.waiting--
+	p.in.waiting--
 	more := l.jobs.len() > 0
-	p.turns.serve(more)
+	p.in.turns.serve(more)
 	if !more && l.jobs.oversized() {
 		l.release()
 	}
@@ -140,12 +157,12 @@ func (p *Pool[J]) popLocked() (job J, l *lane[J], accepted time.Duration) {
 // blocked calls.
 func (p *Pool[J]) blockLocked(l *lane[J], pr *producer[J]) {
 	l.blocked.pushBack(pr)
-	p.blockedCalls++
-	if !p.admits.has(l) {
+	p.in.blockedCalls++
+	if !p.in.admits.has(l) {
 		if l.benched {
-			p.benchedCalls++
+			p.in.benchedCalls++
 		} else {
-			p.admits.join(l)
+			p.in.admits.join(l)
 		}
 	}
 }
@@ -154,16 +171,16 @@ func (p *Pool[J]) blockLocked(l *lane[J], pr *producer[J]) {
 // rule, marks its job accepted and wakes it, and returns the job and its
 // lane; the caller counts the job Queued and puts it in its lane or runs it.
 // The caller has checked that a lane is in admits with a call:
-// p.blockedCalls > p.benchedCalls.
+// p.in.blockedCalls > p.in.benchedCalls.
 func (p *Pool[J]) acceptBlockedLocked() (J, *lane[J]) {
-	l := p.admits.frontWaiting()
+	l := p.in.admits.frontWaiting()
 	pr := l.blocked.popFront()
-	p.blockedCalls--
-	p.admits.serve(l.blocked.n > 0)
+	p.in.blockedCalls--
+	p.in.admits.serve(l.blocked.n > 0)
 	job := pr.job
 	var zero J
 	pr.job, pr.accepted = zero, true
-	p.woken++
+	p.in.woken++
 	l.woken++
 	pr.wake.Signal()
 	return job, l
@@ -177,19 +194,19 @@ func (p *Pool[J]) acceptBlockedLocked() (J, *lane[J]) {
 // limit has no more calls admitted. The caller has checked startableLocked.
 func (p *Pool[J]) takeLocked(w *worker[J]) {
 	var accepted time.Duration
-	fromIntake := p.waiting > p.benchedJobs
+	fromIntake := p.in.waiting > p.in.benchedJobs
 	if fromIntake {
 		w.job, w.lane, accepted = p.popLocked()
 	} else {
 		w.job, w.lane = p.acceptBlockedLocked()
 		p.countQueuedLocked(w.lane)
-		accepted = p.now
+		accepted = p.clock.now
 	}
 	p.countRunningLocked(w.lane)
 	p.refillLocked()
-	if p.timings {
-		w.started = p.now
-		p.wait.record(w.started - accepted)
+	if p.cfg.timings {
+		w.started = p.clock.now
+		p.clock.wait.record(w.started - accepted)
 	}
 }
 
@@ -197,7 +214,7 @@ func (p *Pool[J]) takeLocked(w *worker[J]) {
 // enough to inline where a worker decides its next step: a job waits, and
 // no pause, context or group needs looking at.
 func (p *Pool[J]) plainStartableLocked() bool {
-	return p.waiting > 0 && !p.paused && p.parent == nil && len(p.groups) == 0
+	return p.in.waiting > 0 && !p.state.paused && p.cfg.parent == nil && p.groups.len() == 0
 }
 
 // startableLocked reports whether a worker may start a job now: the pool is
@@ -208,16 +225,16 @@ func (p *Pool[J]) plainStartableLocked() bool {
 // that no job starts once its context's Err() is non-nil. Callers try
 // plainStartableLocked first.
 func (p *Pool[J]) startableLocked() bool {
-	if p.paused || p.stoppedByParentLocked() {
+	if p.state.paused || p.stoppedByParentLocked() {
 		return false
 	}
-	for p.waiting > p.benchedJobs {
-		if g := p.turns.front.group; g == nil || !g.endedLocked() {
+	for p.in.waiting > p.in.benchedJobs {
+		if g := p.in.turns.front.group; g == nil || !g.endedLocked() {
 			return true
 		}
 	}
-	for p.blockedCalls > p.benchedCalls {
-		if g := p.admits.frontWaiting().group; g == nil || !g.endedLocked() {
+	for p.in.blockedCalls > p.in.benchedCalls {
+		if g := p.in.admits.frontWaiting().group; g == nil || !g.endedLocked() {
 			return true
 		}
 	}
@@ -227,7 +244,7 @@ func (p *Pool[J]) startableLocked() bool {
 // refillLocked fills free intake slots from the blocked calls: the one a
 // started job freed, or those a group's stop freed.
 func (p *Pool[J]) refillLocked() {
-	for p.blockedCalls > p.benchedCalls && p.waiting < p.bufferSize {
+	for p.in.blockedCalls > p.in.benchedCalls && p.in.waiting < p.cfg.bufferSize {
 		p.pushLocked(p.acceptBlockedLocked())
 	}
 }
@@ -237,10 +254,10 @@ func (p *Pool[J]) refillLocked() {
 // one of its jobs returns.
 func (p *Pool[J]) benchLocked(l *lane[J]) {
 	l.benched = true
-	p.turns.leave(l)
-	p.admits.leave(l)
-	p.benchedJobs += l.jobs.len()
-	p.benchedCalls += l.blocked.n
+	p.in.turns.leave(l)
+	p.in.admits.leave(l)
+	p.in.benchedJobs += l.jobs.len()
+	p.in.benchedCalls += l.blocked.n
 }
 
 // unbenchLocked puts l, whose group now runs fewer jobs than its limit,
@@ -248,21 +265,21 @@ func (p *Pool[J]) benchLocked(l *lane[J]) {
 // took turns while it was benched. Idle workers take its jobs at once.
 func (p *Pool[J]) unbenchLocked(l *lane[J]) {
 	l.benched = false
-	p.benchedJobs -= l.jobs.len()
-	p.benchedCalls -= l.blocked.n
+	p.in.benchedJobs -= l.jobs.len()
+	p.in.benchedCalls -= l.blocked.n
 	if l.jobs.len() > 0 {
-		p.turns.join(l)
+		p.in.turns.join(l)
 	}
 	if l.blocked.n > 0 {
-		p.admits.join(l)
+		p.in.admits.join(l)
 	}
 	p.dispatchLocked()
 }
 
 // skipLocked drops every waiting job of l unstarted, counting them Skipped
-// in the pool and in l's group. With keep they are added to p.unstarted.
+// in the pool and in l's group. With keep they are added to p.state.unstarted.
 func (p *Pool[J]) skipLocked(l *lane[J], keep bool) {
-	p.turns.leave(l)
+	p.in.turns.leave(l)
 	n := l.jobs.len()
 	if n == 0 {
 		return
@@ -274,15 +291,15 @@ func (p *Pool[J]) skipLocked(l *lane[J], keep bool) {
 			if i >= unnumbered {
 				e.seq = l.seqs.at(i - unnumbered)
 			}
-			p.unstarted = append(p.unstarted, e)
+			p.state.unstarted = append(p.state.unstarted, e)
 		}
 	}
 	l.jobs.clear()
 	l.seqs.clear()
 	l.ats.clear()
-	p.waiting -= n
+	p.in.waiting -= n
 	if l.benched {
-		p.benchedJobs -= n
+		p.in.benchedJobs -= n
 	}
 	p.c.skipped += uint64(n)
 	if g := l.group; g != nil {
@@ -293,26 +310,26 @@ func (p *Pool[J]) skipLocked(l *lane[J], keep bool) {
 // rejectBlockedLocked wakes every blocked call of l: their jobs were never
 // accepted, and they return an error, each counting its job Rejected.
 func (p *Pool[J]) rejectBlockedLocked(l *lane[J]) {
-	p.blockedCalls -= l.blocked.n
+	p.in.blockedCalls -= l.blocked.n
 	if l.benched {
-		p.benchedCalls -= l.blocked.n
+		p.in.benchedCalls -= l.blocked.n
 	}
 	for l.blocked.n > 0 {
 		l.blocked.popFront().wake.Signal()
 	}
-	p.admits.leave(l)
+	p.in.admits.leave(l)
 }
 
 // withdrawLocked takes pr, a blocked call of l that gave up (its context
 // ended) before it was accepted or refused, out of l.
 func (p *Pool[J]) withdrawLocked(l *lane[J], pr *producer[J]) {
 	l.blocked.remove(pr)
-	p.blockedCalls--
+	p.in.blockedCalls--
 	switch {
 	case l.benched:
-		p.benchedCalls--
+		p.in.benchedCalls--
 	case l.blocked.n == 0:
-		p.admits.leave(l)
+		p.in.admits.leave(l)
 	}
 }
 

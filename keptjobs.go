@@ -28,7 +28,7 @@ type keptCount[J Job] struct {
 // otherwise count Finished for ever.
 func newKeptJobs[J Job](g *Group[J]) *keptJobs[J] {
 	k := &keptJobs[J]{count: &keptCount[J]{p: g.p}}
-	k.jobs.init(0, g.p.bufferSize) // small groups allocate little; long-lived ones keep a buffer's worth
+	k.jobs.init(0, g.p.cfg.bufferSize) // small groups allocate little; long-lived ones keep a buffer's worth
 	runtime.AddCleanup(g, (*keptCount[J]).release, k.count)
 	return k
 }
@@ -74,6 +74,6 @@ func (c *keptCount[J]) releaseLocked() {
 // that became unreachable.
 func (c *keptCount[J]) release() {
 	c.p.lock()
-	defer c.p.mu.Unlock()
+	defer c.p.unlock()
 	c.releaseLocked()
 }

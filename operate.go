@@ -22,8 +22,8 @@ func (p *Pool[J]) Resize(workers int) error {
 		return fmt.Errorf("workerpool: Resize: workers must be at least 1, got %d", workers)
 	}
 	p.lock()
-	defer p.mu.Unlock()
-	if p.closed {
+	defer p.unlock()
+	if p.state.closed {
 		return ErrClosed
 	}
 	p.resizeLocked(workers)
@@ -41,9 +41,9 @@ func (p *Pool[J]) Resize(workers int) error {
 func (p *Pool[J]) Pause() {
 	p.mustBeMade("Pause")
 	p.lock()
-	defer p.mu.Unlock()
-	if !p.closed {
-		p.paused = true
+	defer p.unlock()
+	if !p.state.closed {
+		p.state.paused = true
 	}
 }
 
@@ -54,9 +54,9 @@ func (p *Pool[J]) Pause() {
 func (p *Pool[J]) Resume() {
 	p.mustBeMade("Resume")
 	p.lock()
-	defer p.mu.Unlock()
-	if p.paused {
-		p.paused = false
+	defer p.unlock()
+	if p.state.paused {
+		p.state.paused = false
 		p.dispatchLocked()
 	}
 }

@@ -2,6 +2,7 @@ package workerpool
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -70,4 +71,69 @@ func WithContext(ctx context.Context) Option {
 // both histograms stay zero.
 func WithTimings() Option {
 	return optionFunc(func(c *config) { c.timings = true })
+}
+
+// A GroupOption configures a group made by [Pool.NewGroup].
+type GroupOption interface {
+	applyGroup(*groupConfig)
+}
+
+// groupConfig holds what the group options set.
+type groupConfig struct {
+	stopOnError bool
+	keep        bool
+	limit       int // 0: no limit
+	weight      int // 0: the default, 1
+}
+
+type groupOptionFunc func(*groupConfig)
+
+func (f groupOptionFunc) applyGroup(c *groupConfig) { f(c) }
+
+// StopOnError makes the group's first failure stop the group, as
+// [Group.Stop] does, with that failure as its context's cause. The stop
+// takes effect as soon as the failure is known: when the failing job's
+// Err() has returned, or its panic (or [runtime.Goexit]) was recovered,
+// before the panic handler runs. No job of the group starts after that;
+// jobs that other workers started before it run to their end.
+func StopOnError() GroupOption {
+	return groupOptionFunc(func(c *groupConfig) { c.stopOnError = true })
+}
+
+// KeepFinished makes the group keep its finished jobs for [Group.Finished];
+// without it they are dropped (counted Dropped). Kept jobs are not bounded
+// by the pool's bufferSize, only by how many jobs the group queued.
+// [Group.Stop] releases the jobs still kept (they count Dropped), and so
+// does the garbage collector once the group is done and unreachable, so a
+// caller that stops reading Finished early leaves nothing counted behind.
+func KeepFinished() GroupOption {
+	return groupOptionFunc(func(c *groupConfig) { c.keep = true })
+}
+
+// Limit makes at most n of the group's jobs run at once. A group at its
+// limit leaves the turns, so the other groups take them, and its blocked
+// queuing calls wait too; when one of its jobs returns it rejoins the turns
+// at the back, as a group whose jobs just arrived. So a limited group never
+// starts more jobs per round than an unlimited one of the same weight, and
+// a worker freed by its job goes to the group whose turn is next. Limit
+// panics if n < 1, naming n.
+func Limit(n int) GroupOption {
+	if n < 1 {
+		panic(fmt.Sprintf("workerpool: Limit: n must be at least 1, got %d", n))
+	}
+	return groupOptionFunc(func(c *groupConfig) { c.limit = n })
+}
+
+// Weight makes the group start up to w jobs in a row, while other groups
+// have jobs waiting, where a group without Weight starts 1: a weighted
+// round-robin, so that two busy groups of weights 3 and 1 start jobs 3:1.
+// When callers block for room, the group's blocked calls are admitted the
+// same way, up to w in a row (a call admitted for one job keeps the group's
+// turn while its caller comes back with the next), so weights hold at every
+// buffer size. Weight panics if w < 1, naming w.
+func Weight(w int) GroupOption {
+	if w < 1 {
+		panic(fmt.Sprintf("workerpool: Weight: w must be at least 1, got %d", w))
+	}
+	return groupOptionFunc(func(c *groupConfig) { c.weight = w })
 }

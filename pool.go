@@ -10,6 +10,30 @@ import (
 	"time"
 )
 
+// The life of a job, in the order its functions run (every step that moves
+// a job or a counter runs under the pool's mu, taken with lock):
+//
+//  1. Queuing (producers.go): QueueJob calls queue, which refuses the job
+//     (refuseLocked: closed, group closed, nil) or accepts it
+//     (acceptLocked): to an idle or new worker (assignLocked, then handOff
+//     after the unlock, crew.go and worker.go), into its lane of the intake
+//     (pushLocked, intake.go), or else the call blocks as a producer
+//     (waitAcceptedLocked) until a worker admits it (acceptBlockedLocked).
+//  2. Starting (worker.go, intake.go): a worker's loop, runJobs, asks
+//     nextLocked what to do; takeLocked takes the next job by the turn rule
+//     (popLocked, rotation.go) and refills the freed slot from the blocked
+//     calls (refillLocked); with no job the worker parks (parkLocked) until
+//     a job is handed to it, the idle timeout retires it, or Close unparks
+//     it.
+//  3. Running: runJob, outside the lock; the time slice (timeslice.go) may
+//     yield the processor first.
+//  4. Completing (worker.go): completeLocked counts the job and delivers it:
+//     to the finished queue (finished.go, which may hold the worker while it
+//     is full), to its group (group.go, keptjobs.go), or dropped; then
+//     settleLocked (shutdown.go) wakes WaitIdle and ends a closed pool.
+//  5. Retrieving (pool.go): GetFinished and friends pop the finished queue
+//     (popFinishedLocked), releasing the oldest held worker.
+
 // Errors returned by the queuing calls. Match them with [errors.Is].
 var (
 	// ErrClosed is returned when a job is queued on a pool that is closed or
@@ -31,6 +55,23 @@ type WorkerPool = Pool[Job]
 // A Pool is safe for concurrent use by multiple goroutines.
 // A Pool must not be copied after first use.
 type Pool[J Job] struct {
+	cfg    settings           // set by New, never changed: read without the lock
+	ctx    jobContext         // what the pool's own jobs run with; ends at Stop or when the work is over
+	cancel context.CancelFunc // ends ctx
+
+	mu sync.Mutex // guards the fields below; taken with lock, released with unlock
+
+	in       intake[J]        // accepted jobs waiting to start, and the queuing calls blocked for room
+	crew     crew[J]          // the worker goroutines: started on demand, idle, retired
+	finished finishedQueue[J] // the pool's own finished jobs, and the workers held while it is full
+	groups   groupSet[J]      // the groups not yet done
+	state    state[J]         // open, paused, closed; the WithContext watch
+	clock    clock            // with timings: the clock and the wait and run histograms
+	c        counters         // totals; see counters for the invariants
+}
+
+// settings are what New sets once and never changes.
+type settings struct {
 	bufferSize    int                    // capacity of the intake and finished queues
 	queueFinished bool                   // finished jobs go to the finished queue (else dropped)
 	panicHandler  func(Job, any, []byte) // nil: log to the standard logger
@@ -38,42 +79,24 @@ type Pool[J Job] struct {
 	timings       bool                   // WithTimings: accept and start times are read, wait and run recorded
 	timeSlice     time.Duration          // WithTimeSlice: a worker yields after running jobs this long; 0: never
 	epoch         time.Time              // the clock's origin for the accept and start times
-	ctx           jobContext             // what the pool's own jobs run with; ends at Stop or when the work is over
-	cancel        context.CancelFunc     // ends ctx
+}
 
-	mu sync.Mutex // guards the fields below
+// state is where the pool is in its life, guarded by the pool's mu.
+// paused is never true once closed; once closed, no job is accepted, and
+// once closed and idle, no job will run again.
+type state[J Job] struct {
+	closed    bool        // Close or Stop was called: no job is accepted any more
+	paused    bool        // Pause is in effect: no job starts
+	unwatch   func() bool // stops the WithContext watcher; nil without WithContext
+	unstarted []entry[J]  // jobs skipped by the WithContext stop, kept for StopAndCollect until Stop
+	isIdle    sync.Cond   // L is the pool's mu; WaitIdle: no job waiting and nothing running
+}
 
-	unwatch func() bool // stops the WithContext watcher; nil without WithContext
-
-	// The intake: accepted jobs not yet started, in lanes, one for the
-	// pool's own jobs and one per group, and the queuing calls blocked for
-	// room. A job that is not benched waits only while no worker is idle or
-	// the pool is paused; some call is blocked only while waiting ==
-	// bufferSize or its lane is benched.
-	own          lane[J]        // the jobs queued on the pool itself
-	turns        rotation[J]    // lanes with waiting jobs, the one whose job starts next first
-	admits       rotation[J]    // lanes with blocked calls, the one admitted next first
-	waiting      int            // jobs in all lanes: Waiting, <= bufferSize
-	blockedCalls int            // blocked calls in all lanes: Blocked
-	benchedJobs  int            // of waiting, the jobs of benched lanes (groups at their Limit)
-	benchedCalls int            // of blockedCalls, the calls of benched lanes
-	spare        []*producer[J] // producer entries for reuse
-	woken        int            // producers whose job was accepted that have not run since (see starvedLocked)
-	groups       []*Group[J]    // groups not yet done, each at its index
-	unstarted    []entry[J]     // jobs skipped by the WithContext stop, kept for StopAndCollect until Stop
-
-	finished finishedQueue[J] // the pool's own finished jobs, and the workers held while it is full
-
-	// With timings: wait.Count == running + completed, run.Count == completed.
-	wait, run Timings
-	now       time.Duration // with timings: the clock for the current critical section (see lock)
-
-	isIdle sync.Cond // WaitIdle: no job waiting and nothing running
-
-	crew   crew[J]  // the worker goroutines: started on demand, idle, retired
-	closed bool     // Close or Stop was called: no job is accepted any more
-	paused bool     // Pause is in effect: no job starts; never true once closed
-	c      counters // totals; see counters for the invariants
+// clock is the pool's clock with WithTimings, guarded by the pool's mu:
+// wait.Count == Running + Completed, run.Count == Completed.
+type clock struct {
+	now       time.Duration // the time of the current critical section, since the epoch (see lock)
+	wait, run Timings       // how long jobs waited and ran
 }
 
 // New returns a pool of up to workers worker goroutines, with intake and
@@ -130,7 +153,7 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 		return nil, err
 	}
 
-	p := &Pool[J]{
+	p := &Pool[J]{cfg: settings{
 		bufferSize:    bufferSize,
 		queueFinished: queueFinished,
 		panicHandler:  cfg.panicHandler,
@@ -138,10 +161,10 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 		timings:       cfg.timings,
 		timeSlice:     cfg.timeSlice,
 		epoch:         time.Now(),
-	}
-	p.own.init(bufferSize, bufferSize) // a pool that cycles within its buffer allocates once
-	p.own.weight = 1
-	p.admits.k, p.admits.midTurn = 1, true
+	}}
+	p.in.own.init(bufferSize, bufferSize) // a pool that cycles within its buffer allocates once
+	p.in.own.weight = 1
+	p.in.admits.k, p.in.admits.midTurn = 1, true
 	// Jobs see the parent's values, but their context ends only through
 	// cancel, which Stop calls after skipping the waiting jobs.
 	parent := context.Background()
@@ -151,16 +174,16 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 	p.ctx.Context, p.cancel = context.WithCancel(context.WithoutCancel(parent))
 	p.ctx.pool = p
 	p.finished.init(&p.mu, workers, bufferSize)
-	p.isIdle.L = &p.mu
+	p.state.isIdle.L = &p.mu
 
 	p.lock()
-	defer p.mu.Unlock()
+	defer p.unlock()
 	if cfg.ctx != nil {
 		// When the parent ends, the watcher stops the pool promptly; until it
 		// has run, stoppedByParentLocked makes sure no job starts.
-		p.unwatch = context.AfterFunc(cfg.ctx, func() {
+		p.state.unwatch = context.AfterFunc(cfg.ctx, func() {
 			p.lock()
-			defer p.mu.Unlock()
+			defer p.unlock()
 			p.stopLocked(true)
 		})
 	}
@@ -237,7 +260,7 @@ func (p *Pool[J]) TryQueueJob(job J) error {
 func (p *Pool[J]) GetFinished() (job J, done bool) {
 	p.mustBeMade("GetFinished")
 	p.lock()
-	defer p.mu.Unlock()
+	defer p.unlock()
 	if p.finished.len() > 0 {
 		return p.popFinishedLocked(), false
 	}
@@ -298,11 +321,11 @@ func (p *Pool[J]) WaitIdle(ctx context.Context) error {
 		return err
 	}
 	p.lock()
-	defer p.mu.Unlock()
+	defer p.unlock()
 	var cw ctxWaker
 	defer cw.stop()
 	for !p.idleLocked() {
-		if err := cw.wait(ctx, &p.isIdle); err != nil {
+		if err := cw.wait(ctx, &p.state.isIdle); err != nil {
 			return err
 		}
 	}
@@ -314,45 +337,48 @@ func (p *Pool[J]) WaitIdle(ctx context.Context) error {
 func (p *Pool[J]) Stats() Stats {
 	p.mustBeMade("Stats")
 	p.lock()
-	defer p.mu.Unlock()
+	defer p.unlock()
 	return Stats{
 		Workers:   p.crew.workers(),
 		Queued:    p.c.queued,
-		Waiting:   p.waiting,
+		Waiting:   p.in.waiting,
 		Running:   p.c.running,
 		Finished:  p.finished.len() + p.finished.kept,
 		Retrieved: p.c.retrieved,
 		Completed: p.c.completed,
 		Skipped:   p.c.skipped,
 		Panicked:  p.c.panicked,
-		Blocked:   p.blockedCalls,
+		Blocked:   p.in.blockedCalls,
 		Held:      p.finished.held(),
 		Rejected:  p.c.rejected,
-		Paused:    p.paused,
+		Paused:    p.state.paused,
 		Failed:    p.c.failed,
 		Dropped:   p.c.dropped,
-		Groups:    len(p.groups),
+		Groups:    p.groups.len(),
 		Live:      p.crew.started,
-		Wait:      p.wait,
-		Run:       p.run,
+		Wait:      p.clock.wait,
+		Run:       p.clock.run,
 	}
 }
 
 // lock takes the pool's mu. With timings it first reads the clock, outside
 // the critical section so that the lock is not held longer for it, into
-// p.now, which the accept, start and completion times of the critical
-// section then use. p.now never goes back, so no wait or run is negative;
+// p.clock.now, which the accept, start and completion times of the critical
+// section then use. p.clock.now never goes back, so no wait or run is negative;
 // a reading taken before a wait for the lock can make a wait shorter than
 // that contention read as 0.
 func (p *Pool[J]) lock() {
-	if !p.timings {
+	if !p.cfg.timings {
 		p.mu.Lock()
 		return
 	}
-	now := time.Since(p.epoch)
+	now := time.Since(p.cfg.epoch)
 	p.mu.Lock()
-	p.now = max(p.now, now)
+	p.clock.now = max(p.clock.now, now)
 }
+
+// unlock releases the pool's mu, taken by lock.
+func (p *Pool[J]) unlock() { p.mu.Unlock() }
 
 // mustBeMade panics, naming call, if p was not made by [New]: the zero Pool
 // has no workers, so its calls would block for ever or fail deep inside.
@@ -377,7 +403,7 @@ func (p *Pool[J]) ownLane(call string) *lane[J] {
 	if p == nil {
 		panicNotMade("Pool."+call, "New")
 	}
-	return &p.own
+	return &p.in.own
 }
 
 // made reports whether p was made by [New], which sets ctx and never changes it.
@@ -393,7 +419,7 @@ func (p *Pool[J]) popFinishedLocked() J {
 // waitFinished is GetFinishedWait with a context.
 func (p *Pool[J]) waitFinished(ctx context.Context) (job J, done bool, err error) {
 	p.lock()
-	defer p.mu.Unlock()
+	defer p.unlock()
 	var cw ctxWaker
 	defer cw.stop()
 	for p.finished.len() == 0 {
@@ -409,10 +435,10 @@ func (p *Pool[J]) waitFinished(ctx context.Context) (job J, done bool, err error
 
 // idleLocked reports whether no job is waiting or running.
 func (p *Pool[J]) idleLocked() bool {
-	return p.waiting == 0 && p.c.running == 0
+	return p.in.waiting == 0 && p.c.running == 0
 }
 
 // doneLocked reports whether the pool can never produce another finished job.
 func (p *Pool[J]) doneLocked() bool {
-	return p.closed && p.idleLocked() && p.finished.len() == 0
+	return p.state.closed && p.idleLocked() && p.finished.len() == 0
 }

@@ -37,14 +37,14 @@ func (p *Pool[J]) queue(ctx context.Context, l *lane[J], job J) error {
 	// The common case first, inline: open, no context to check, no idle
 	// worker to hand the job to and none to start, room in the intake. The rest is
 	// refuseLocked's and acceptLocked's order, unchanged.
-	if !nilJob && !p.closed && !l.closed && p.parent == nil && (l.group == nil || l.group.unwatch == nil) &&
-		(p.crew.idle.len() == 0 && !p.crew.canStart() || p.paused) && p.waiting < p.bufferSize {
+	if !nilJob && !p.state.closed && !l.closed && p.cfg.parent == nil && (l.group == nil || l.group.unwatch == nil) &&
+		(p.crew.idle.len() == 0 && !p.crew.canStart() || p.state.paused) && p.in.waiting < p.cfg.bufferSize {
 		p.pushLocked(job, l)
-		p.mu.Unlock()
+		p.unlock()
 		return nil
 	}
 	if !p.made() {
-		p.mu.Unlock()
+		p.unlock()
 		p.mustBeMade("QueueJob")
 	}
 	err := p.refuseLocked(l, nilJob)
@@ -59,7 +59,7 @@ func (p *Pool[J]) queue(ctx context.Context, l *lane[J], job J) error {
 			cw.stop()
 		}
 	}
-	p.mu.Unlock()
+	p.unlock()
 	if w != nil {
 		p.handOff(w) // after the unlock: the worker runs the job at once
 	}
@@ -74,7 +74,7 @@ func (p *Pool[J]) queueContext(ctx context.Context, l *lane[J], job J) error {
 		if !isNil(job) {
 			p.lock()
 			p.countRejectedLocked(l, 1)
-			p.mu.Unlock()
+			p.unlock()
 		}
 		return err
 	}
@@ -95,7 +95,7 @@ func (p *Pool[J]) tryQueue(l *lane[J], job J) error {
 			err = ErrQueueFull
 		}
 	}
-	p.mu.Unlock()
+	p.unlock()
 	if w != nil {
 		p.handOff(w)
 	}
@@ -111,7 +111,7 @@ func (p *Pool[J]) queueJobs(ctx context.Context, l *lane[J], jobs []J, call stri
 	mustHaveContext(ctx, "QueueJobsContext")
 	p.mustBeMade(call)
 	p.lock()
-	defer p.mu.Unlock()
+	defer p.unlock()
 	var pr *producer[J] // this call's blocked entry, once it had to wait
 	var cw ctxWaker
 	defer cw.stop()
@@ -160,7 +160,7 @@ func (p *Pool[J]) queueJobs(ctx context.Context, l *lane[J], jobs []J, call stri
 func (p *Pool[J]) refuseLocked(l *lane[J], nilJob bool) error {
 	var err error
 	switch {
-	case p.closed || p.parent != nil && p.stoppedByParentLocked():
+	case p.state.closed || p.cfg.parent != nil && p.stoppedByParentLocked():
 		err = ErrClosed
 	case l.closed || l.group != nil && l.group.endedLocked():
 		err = l.group.closeErr
@@ -183,12 +183,12 @@ func (p *Pool[J]) refuseLocked(l *lane[J], nilJob bool) error {
 // waiting but benched ones, so the handoff jumps no turn; a benched lane's
 // job waits.
 func (p *Pool[J]) acceptLocked(l *lane[J], job J) (bool, *worker[J]) {
-	if (p.crew.idle.len() > 0 || p.crew.canStart()) && !p.paused && !l.benched {
+	if (p.crew.idle.len() > 0 || p.crew.canStart()) && !p.state.paused && !l.benched {
 		p.countQueuedLocked(l)
 		p.countRunningLocked(l)
 		return true, p.assignLocked(job, l)
 	}
-	if p.waiting < p.bufferSize {
+	if p.in.waiting < p.cfg.bufferSize {
 		p.pushLocked(job, l)
 		return true, nil
 	}
@@ -203,9 +203,9 @@ func (p *Pool[J]) waitAcceptedLocked(ctx context.Context, cw *ctxWaker, l *lane[
 	pr.job, pr.accepted = job, false
 	p.blockLocked(l, pr)
 	for !pr.accepted {
-		if p.closed || l.closed { // the closer took pr off l.blocked
+		if p.state.closed || l.closed { // the closer took pr off l.blocked
 			p.countRejectedLocked(l, 1)
-			if p.closed {
+			if p.state.closed {
 				return ErrClosed
 			}
 			return l.group.closeErr
@@ -219,7 +219,7 @@ func (p *Pool[J]) waitAcceptedLocked(ctx context.Context, cw *ctxWaker, l *lane[
 			return err
 		}
 	}
-	p.woken--
+	p.in.woken--
 	l.woken--
 	if g := l.group; g != nil && l.woken == 0 {
 		g.changed.Broadcast() // Wait may be waiting for this call to run
@@ -229,9 +229,9 @@ func (p *Pool[J]) waitAcceptedLocked(ctx context.Context, cw *ctxWaker, l *lane[
 
 // producerLocked returns a producer entry from the spare list, or a new one.
 func (p *Pool[J]) producerLocked() *producer[J] {
-	if n := len(p.spare); n > 0 {
-		pr := p.spare[n-1]
-		p.spare = p.spare[:n-1]
+	if n := len(p.in.spare); n > 0 {
+		pr := p.in.spare[n-1]
+		p.in.spare = p.in.spare[:n-1]
 		return pr
 	}
 	pr := &producer[J]{}
@@ -246,9 +246,9 @@ func (p *Pool[J]) producerLocked() *producer[J] {
 func (p *Pool[J]) recycleLocked(pr *producer[J]) {
 	var zero J
 	pr.job = zero
-	p.spare = append(p.spare, pr)
-	if len(p.spare) > maxSpare && p.blockedCalls == 0 {
-		p.spare = slices.Clone(p.spare[:maxSpare])
+	p.in.spare = append(p.in.spare, pr)
+	if len(p.in.spare) > maxSpare && p.in.blockedCalls == 0 {
+		p.in.spare = slices.Clone(p.in.spare[:maxSpare])
 	}
 }
 

@@ -4,7 +4,7 @@ package workerpool
 // intake.go for the rule), and the list of a lane's blocked calls.
 
 // A rotation is a weighted round-robin of lanes, the front one served next:
-// p.turns of the lanes with jobs waiting, p.admits of those with blocked
+// p.in.turns of the lanes with jobs waiting, p.in.admits of those with blocked
 // calls. It is a circular doubly linked list through the lanes' links[k],
 // so that joining, leaving from anywhere and rotating cost O(1) however
 // many lanes there are.

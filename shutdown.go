@@ -18,7 +18,7 @@ import (
 func (p *Pool[J]) Close() error {
 	p.mustBeMade("Close")
 	p.lock()
-	defer p.mu.Unlock()
+	defer p.unlock()
 	p.closeLocked()
 	p.dispatchLocked() // the jobs a pause kept waiting start on new workers too
 	return nil
@@ -39,7 +39,7 @@ func (p *Pool[J]) Close() error {
 func (p *Pool[J]) Stop() error {
 	p.mustBeMade("Stop")
 	p.lock()
-	defer p.mu.Unlock()
+	defer p.unlock()
 	p.stopLocked(false)
 	return nil
 }
@@ -54,10 +54,10 @@ func (p *Pool[J]) Stop() error {
 func (p *Pool[J]) StopAndCollect() []J {
 	p.mustBeMade("StopAndCollect")
 	p.lock()
-	defer p.mu.Unlock()
+	defer p.unlock()
 	p.stopLocked(true)
-	es := p.unstarted
-	p.unstarted = nil
+	es := p.state.unstarted
+	p.state.unstarted = nil
 	if len(es) == 0 {
 		return nil
 	}
@@ -71,20 +71,20 @@ func (p *Pool[J]) StopAndCollect() []J {
 
 // stopLocked closes the pool, stops every group, skips every waiting job
 // and cancels the jobs' context. With keep the skipped jobs are added to
-// p.unstarted for StopAndCollect; without it p.unstarted is released.
+// p.state.unstarted for StopAndCollect; without it p.state.unstarted is released.
 func (p *Pool[J]) stopLocked(keep bool) {
 	stopErr, cause := ErrStopped, ErrStopped
-	if p.parent != nil && p.parent.Err() != nil {
-		cause = context.Cause(p.parent)
+	if p.cfg.parent != nil && p.cfg.parent.Err() != nil {
+		cause = context.Cause(p.cfg.parent)
 		stopErr = stoppedError(cause)
 	}
 	p.closeLocked()
-	for i := len(p.groups) - 1; i >= 0; i-- { // a group that ends leaves p.groups, swapped with the last
-		p.groups[i].stopLocked(stopErr, cause, keep)
+	for i := p.groups.len() - 1; i >= 0; i-- { // a group that ends leaves the set, swapped with the last
+		p.groups.list[i].stopLocked(stopErr, cause, keep)
 	}
-	p.skipLocked(&p.own, keep)
+	p.skipLocked(&p.in.own, keep)
 	if !keep {
-		p.unstarted = nil
+		p.state.unstarted = nil
 	}
 	p.cancel()
 	p.settleLocked()
@@ -95,7 +95,7 @@ func (p *Pool[J]) stopLocked(keep bool) {
 // StopAndCollect, so no waiting job starts between the end and the
 // watcher's stop. Without WithContext it costs one nil check.
 func (p *Pool[J]) stoppedByParentLocked() bool {
-	if p.parent == nil || p.parent.Err() == nil {
+	if p.cfg.parent == nil || p.cfg.parent.Err() == nil {
 		return false
 	}
 	p.stopLocked(true)
@@ -105,16 +105,16 @@ func (p *Pool[J]) stoppedByParentLocked() bool {
 // closeLocked refuses new jobs from now on, in the pool and in every group,
 // and wakes everyone who waits for something that closing changes.
 func (p *Pool[J]) closeLocked() {
-	if !p.closed {
-		p.closed, p.paused = true, false
+	if !p.state.closed {
+		p.state.closed, p.state.paused = true, false
 		for p.crew.idle.len() > 0 {
 			p.popIdleLocked().park.wake() // it runs what is waiting, or exits
 		}
 		p.stopTimerLocked()
-		p.rejectBlockedLocked(&p.own)
+		p.rejectBlockedLocked(&p.in.own)
 		p.finished.releaseAll()
-		for i := len(p.groups) - 1; i >= 0; i-- { // a group that ends leaves p.groups, swapped with the last
-			p.groups[i].closeLocked(ErrGroupClosed) // its blocked calls see p.closed: ErrClosed
+		for i := p.groups.len() - 1; i >= 0; i-- { // a group that ends leaves the set, swapped with the last
+			p.groups.list[i].closeLocked(ErrGroupClosed) // its blocked calls see p.state.closed: ErrClosed
 		}
 	}
 	p.settleLocked()
@@ -124,8 +124,8 @@ func (p *Pool[J]) closeLocked() {
 // the pool if it is also closed.
 func (p *Pool[J]) settleLocked() {
 	if p.idleLocked() {
-		p.isIdle.Broadcast()
-		if p.closed {
+		p.state.isIdle.Broadcast()
+		if p.state.closed {
 			p.endLocked()
 		}
 	}
@@ -134,10 +134,10 @@ func (p *Pool[J]) settleLocked() {
 // endLocked runs once no job will ever run again (closed, idle): consumers
 // waiting for the end are woken and the pool's context is released.
 func (p *Pool[J]) endLocked() {
-	p.own.release() // nothing will wait there again
+	p.in.own.release() // nothing will wait there again
 	p.finished.ready.Broadcast()
 	p.cancel()
-	if p.unwatch != nil {
-		p.unwatch()
+	if p.state.unwatch != nil {
+		p.state.unwatch()
 	}
 }

@@ -111,8 +111,8 @@ func TestTimeSlice_DefaultIsOnAndTheOptionSetsIt(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p.timeSlice != tt.want {
-			t.Errorf("New with %d options: timeSlice %v, want %v", len(tt.opts), p.timeSlice, tt.want)
+		if p.cfg.timeSlice != tt.want {
+			t.Errorf("New with %d options: timeSlice %v, want %v", len(tt.opts), p.cfg.timeSlice, tt.want)
 		}
 		p.Stop()
 	}

@@ -101,7 +101,7 @@ func (p *Pool[J]) failEarly(w *worker[J]) {
 		return
 	}
 	p.lock()
-	defer p.mu.Unlock()
+	defer p.unlock()
 	w.lane.group.failLocked(w.err)
 }
 
@@ -124,14 +124,14 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 		if w.returned {
 			p.completeLocked(w)
 			for w.holding {
-				p.mu.Unlock()
+				p.unlock()
 				w.park.wait() // held by the finished queue: a retrieval, Close or Stop releases w
 				p.lock()
 			}
 		}
 		switch p.nextLocked(w) {
 		case stepPark:
-			p.mu.Unlock()
+			p.unlock()
 			w.park.wait() // parked in idle: a job handed over, a retirement, Close or Stop wakes w
 			w.slice.parked()
 			if !w.assigned {
@@ -140,15 +140,15 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 			}
 			w.assigned = false // handed a job, counted Running: run it without retaking the lock
 		case stepExit:
-			p.mu.Unlock()
+			p.unlock()
 			return false
 		default:
 			starved := p.starvedLocked()
-			p.mu.Unlock()
+			p.unlock()
 			switch { // let others run: outside the lock, between jobs
 			case starved: // the slice goes on: this yield is for the producers
 				runtime.Gosched()
-			case w.slice.used(p.timeSlice):
+			case w.slice.used(p.cfg.timeSlice):
 				runtime.Gosched()
 				w.slice.resumed()
 			}
@@ -189,7 +189,7 @@ func (p *Pool[J]) nextLocked(w *worker[J]) step {
 	case p.plainStartableLocked() || p.startableLocked():
 		p.takeLocked(w)
 		return stepRun
-	case p.closed:
+	case p.state.closed:
 		p.exitLocked()
 		return stepExit
 	}
@@ -204,7 +204,7 @@ func (p *Pool[J]) nextLocked(w *worker[J]) step {
 // worker, so without the yield the queue drains and the workers go idle
 // before the producers come back with more jobs.
 func (p *Pool[J]) starvedLocked() bool {
-	return p.woken > 0 && p.bufferSize >= 4 && p.waiting <= p.bufferSize/4
+	return p.in.woken > 0 && p.cfg.bufferSize >= 4 && p.in.waiting <= p.cfg.bufferSize/4
 }
 
 // assignLocked gives job of lane l, just accepted and counted Running, to
@@ -222,9 +222,9 @@ func (p *Pool[J]) assignLocked(job J, l *lane[J]) *worker[J] {
 		p.startLocked(w)
 	}
 	w.job, w.lane = job, l
-	if p.timings {
-		w.started = p.now
-		p.wait.record(0)
+	if p.cfg.timings {
+		w.started = p.clock.now
+		p.clock.wait.record(0)
 	}
 	return w
 }
@@ -271,8 +271,8 @@ func (p *Pool[J]) runJob(w *worker[J]) error {
 func (p *Pool[J]) completeLocked(w *worker[J]) {
 	p.c.running--
 	p.c.completed++
-	if p.timings {
-		p.run.record(p.now - w.started)
+	if p.cfg.timings {
+		p.clock.run.record(p.clock.now - w.started)
 	}
 	if w.err != nil {
 		p.c.failed++
@@ -283,8 +283,8 @@ func (p *Pool[J]) completeLocked(w *worker[J]) {
 	switch {
 	case w.lane.group != nil:
 		w.lane.group.completeLocked(w.job, w.err, w.panicked)
-	case p.queueFinished:
-		p.finished.push(w, !p.closed)
+	case p.cfg.queueFinished:
+		p.finished.push(w, !p.state.closed)
 	default:
 		p.c.dropped++
 	}
@@ -296,7 +296,7 @@ func (p *Pool[J]) completeLocked(w *worker[J]) {
 // handlePanic gives a job's panic to the panic handler, or logs it. A panic
 // in the handler is recovered and logged, so it cannot take the worker down.
 func (p *Pool[J]) handlePanic(job J, recovered any, stack []byte) {
-	if p.panicHandler == nil {
+	if p.cfg.panicHandler == nil {
 		log.Printf("workerpool: job %T panicked: %v\n%s", job, recovered, stack)
 		return
 	}
@@ -305,7 +305,7 @@ func (p *Pool[J]) handlePanic(job J, recovered any, stack []byte) {
 			log.Printf("workerpool: panic handler panicked: %v\n%s", r, debug.Stack())
 		}
 	}()
-	p.panicHandler(job, recovered, stack)
+	p.cfg.panicHandler(job, recovered, stack)
 }
 
 // A parker is where a worker goroutine waits while it is parked in idle or
