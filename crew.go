@@ -91,6 +91,7 @@ func (p *Pool[J]) exitLocked() { p.crew.started-- }
 func (p *Pool[J]) newWorker() *worker[J] {
 	w := &worker[J]{}
 	w.park.ready.L = &w.park.mu
+	w.hold.L = &p.mu
 	return w
 }
 

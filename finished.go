@@ -86,7 +86,7 @@ func (q *finishedQueue[J]) grow(workers int) {
 // release lets w, a worker held by the finished queue, go on.
 func release[J Job](w *worker[J]) {
 	w.holding = false
-	w.park.wake()
+	w.hold.Signal()
 }
 
 // finishedLimit is the most jobs the finished queue can ever hold with

@@ -18,6 +18,7 @@ func newFinished[J Job](workers, bufferSize int) (*finishedQueue[J], *worker[J])
 	q.init(&mu, workers, bufferSize)
 	w := &worker[J]{}
 	w.park.ready.L = &w.park.mu
+	w.hold.L = &mu
 	return q, w
 }
 

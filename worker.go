@@ -16,7 +16,8 @@ import (
 // list wakes it through park, after which its own goroutine owns them
 // again.
 type worker[J Job] struct {
-	park      parker        // where the goroutine waits while parked or held
+	park      parker        // where the goroutine waits while parked in idle
+	hold      sync.Cond     // L is the pool's mu; where it waits while held (it goes on under the lock)
 	job       J             // the job in hand: handed over, running, or returned and not yet completed
 	lane      *lane[J]      // job's lane: its group, or the pool's own
 	started   time.Duration // with timings: when job was counted Running, since the pool's epoch
@@ -124,9 +125,7 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 		if w.returned {
 			p.completeLocked(w)
 			for w.holding {
-				p.unlock()
-				w.park.wait() // held by the finished queue: a retrieval, Close or Stop releases w
-				p.lock()
+				p.waitLocked(&w.hold) // held by the finished queue: a retrieval, Close or Stop releases w
 			}
 		}
 		switch p.nextLocked(w) {
@@ -308,9 +307,8 @@ func (p *Pool[J]) handlePanic(job J, recovered any, stack []byte) {
 	p.cfg.panicHandler(job, recovered, stack)
 }
 
-// A parker is where a worker goroutine waits while it is parked in idle or
-// held by the finished queue: a Cond over a mutex of its own, not the
-// pool's, so that a worker handed a job wakes without contending for the
+// A parker is where a worker goroutine waits while it is parked in idle:
+// a Cond over a mutex of its own, not the pool's, so that a worker handed a job wakes without contending for the
 // pool's mutex with the goroutine that woke it (usually still holding it),
 // and runs the job at once. The pool's mu may be held when wake is called,
 // never while wait is: the pool's mu is always taken first.
@@ -337,4 +335,14 @@ func (k *parker) wake() {
 	k.woken = true
 	k.mu.Unlock()
 	k.ready.Signal()
+}
+
+// waitLocked waits on c, whose L is the pool's mu, until it is signalled.
+// With timings it then reads the clock, as lock does, so that what the
+// worker records next is measured from now.
+func (p *Pool[J]) waitLocked(c *sync.Cond) {
+	c.Wait()
+	if p.cfg.timings {
+		p.clock.now = max(p.clock.now, time.Since(p.cfg.epoch))
+	}
 }
