@@ -1,8 +1,10 @@
 GO ?= go
 
 # Every module in the repository: the library, the peer benchmarks, the
-# linearizability checker, the charts, the exporters and the JetStream executor.
-MODULES := . internal/peerbench internal/linearize internal/charts contrib/workerpoolprom contrib/workerpoolotel contrib/workerpooljs
+# linearizability checker, the charts, the release check, the exporters and
+# the JetStream executor. go.work makes them one workspace; each requires
+# the library at VERSION, the version the next tag will carry.
+MODULES := . internal/peerbench internal/linearize internal/charts internal/release contrib/workerpoolprom contrib/workerpoolotel contrib/workerpooljs
 
 # Pinned tools, run through the Go module proxy (the first run downloads them).
 STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -15,6 +17,19 @@ COUNT ?= 10
 FUZZTIME ?= 30s
 SOAKTIME ?= 60s
 HISTORIES ?= 5000
+VERSION ?= v0.5.0
+
+# The library's module path, and how a module's go.mod is checked tidy: one
+# that requires the library at VERSION is tidied against the library here
+# (a replace in a scratch copy of its go.mod), as the workspace builds it.
+LIB := github.com/seed761c1f22/workerpool
+TIDY_DIFF = if grep -qE '(^|\s)$(LIB) v' go.mod; then \
+		t=$$(mktemp -d) && cp go.mod go.sum $$t/ && \
+		$(GO) mod edit -replace=$(LIB)=$(CURDIR) $$t/go.mod && \
+		GOWORK=off $(GO) mod tidy -modfile=$$t/go.mod && \
+		$(GO) mod edit -dropreplace=$(LIB) $$t/go.mod && \
+		diff -u go.mod $$t/go.mod && diff -u go.sum $$t/go.sum; \
+	else $(GO) mod tidy -diff; fi
 
 .DEFAULT_GOAL := help
 
@@ -38,7 +53,11 @@ test: ## Vet and test every module with the race detector, then the allocation t
 .PHONY: lint
 lint: ## gofmt, go vet, staticcheck and go mod tidy -diff, for every module
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
-	@set -e; for m in $(MODULES); do echo "== $$m"; (cd $$m && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) mod tidy -diff); done
+	@set -e; for m in $(MODULES); do echo "== $$m"; (cd $$m && $(GO) vet ./... && $(STATICCHECK) ./... && $(TIDY_DIFF)); done
+
+.PHONY: release-check
+release-check: ## Package every module at VERSION into a file-based module proxy, then install each contrib module from it as its README says, in a module outside the repository
+	cd internal/release && $(GO) run . -version=$(VERSION) -root=$(CURDIR)
 
 .PHONY: cover
 cover: ## Test the library with coverage and print its per-function summary

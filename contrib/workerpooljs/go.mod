@@ -2,12 +2,10 @@ module github.com/seed761c1f22/workerpool/contrib/workerpooljs
 
 go 1.26.0
 
-replace github.com/seed761c1f22/workerpool => ../..
-
 require (
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/nats-io/nats.go v1.55.0
-	github.com/seed761c1f22/workerpool v0.0.0
+	github.com/seed761c1f22/workerpool v0.5.0
 	github.com/stretchr/testify v1.12.1
 )
 

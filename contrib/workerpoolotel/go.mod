@@ -2,10 +2,8 @@ module github.com/seed761c1f22/workerpool/contrib/workerpoolotel
 
 go 1.26.0
 
-replace github.com/seed761c1f22/workerpool => ../..
-
 require (
-	github.com/seed761c1f22/workerpool v0.0.0
+	github.com/seed761c1f22/workerpool v0.5.0
 	github.com/stretchr/testify v1.12.1
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/metric v1.47.0

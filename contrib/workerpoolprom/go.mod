@@ -2,11 +2,9 @@ module github.com/seed761c1f22/workerpool/contrib/workerpoolprom
 
 go 1.26.0
 
-replace github.com/seed761c1f22/workerpool => ../..
-
 require (
 	github.com/prometheus/client_golang v1.25.0
-	github.com/seed761c1f22/workerpool v0.0.0
+	github.com/seed761c1f22/workerpool v0.5.0
 	github.com/stretchr/testify v1.12.1
 )
 

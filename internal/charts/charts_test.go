@@ -13,6 +13,7 @@ BenchmarkSubmit/impl=cond/work=tiny/workers=2/buf=128-2   	  10	  100.0 ns/job	 
 BenchmarkSubmit/impl=cond/work=tiny/workers=2/buf=128-2   	  10	  300.0 ns/job	  1 B/op
 BenchmarkFairness/impl=groups/workers=2/buf=128-2 	       3	         3.984 p50-ms	         4.5 p99-ms
 BenchmarkServer/impl=groups-2         	       3	     80284 jobs/s	       422.6 p50-us	      1286 p99-us
+BenchmarkSuite/task=sleep10ms/shape=1u-1Mt/impl=cond-2 	       1	      2167 ms/run
 `
 
 func TestParseTakesMedians(t *testing.T) {
@@ -33,7 +34,7 @@ func TestParseTakesMedians(t *testing.T) {
 
 func TestRunWritesEveryChart(t *testing.T) {
 	in, out := t.TempDir(), t.TempDir()
-	for _, f := range []string{"bench.txt", "bench-peers.txt", "fairness.txt", "server.txt"} {
+	for _, f := range []string{"bench.txt", "bench-peers.txt", "fairness.txt", "server.txt", "suite.txt"} {
 		if err := os.WriteFile(filepath.Join(in, f), []byte(sample), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -41,7 +42,7 @@ func TestRunWritesEveryChart(t *testing.T) {
 	if err := run(in, out, "svg"); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"cells.svg", "peers.svg", "fairness.svg", "server-lateness.svg", "server-throughput.svg"} {
+	for _, f := range []string{"cells.svg", "peers.svg", "fairness.svg", "server-lateness.svg", "server-throughput.svg", "suite.svg"} {
 		b, err := os.ReadFile(filepath.Join(out, f))
 		if err != nil {
 			t.Fatal(err)

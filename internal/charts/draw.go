@@ -100,6 +100,23 @@ func peersChart(r results, path string) error {
 		[]string{"cond", "chanmin", "ants", "pond", "gammazero", "errgroup", "goroutine"}, path)
 }
 
+// suiteChart: ms per run of pond's workload shapes on pools of 200,000
+// workers, this pool against ants, pond, a channel pool and a goroutine
+// per task.
+func suiteChart(r results, path string) error {
+	var cells []cell
+	for _, task := range []string{"sleep10ms", "randfloat"} {
+		for _, shape := range []string{"1u-1Mt", "100u-10Kt", "1Ku-1Kt", "10Ku-100t", "1Mu-1t"} {
+			cells = append(cells, cell{
+				label: task + " " + shape,
+				name:  fmt.Sprintf("BenchmarkSuite/task=%s/shape=%s/impl=%%s", task, shape),
+			})
+		}
+	}
+	return barChart(r, "1M tasks on pools of 200,000 workers, ms per run (lower is better)", "ms", "ms/run", 1, 100, cells,
+		[]string{"cond", "ants", "pond", "chan", "goroutine"}, path)
+}
+
 // fairnessChart: the small callers' p99 wait.
 func fairnessChart(r results, path string) error {
 	var cells []cell

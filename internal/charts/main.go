@@ -5,9 +5,10 @@
 //	go run . -in ../../charts/data -out ../../charts
 //
 // It reads bench.txt (make bench), bench-peers.txt (make bench-peers),
-// fairness.txt (make fairness) and server.txt (make server) from -in and
-// writes cells.svg, peers.svg, fairness.svg, server-lateness.svg and
-// server-throughput.svg to -out.
+// fairness.txt (make fairness), server.txt (make server) and, if it is
+// there, suite.txt (make suite) from -in and writes cells.svg, peers.svg,
+// fairness.svg, server-lateness.svg, server-throughput.svg and suite.svg to
+// -out.
 package main
 
 import (
@@ -55,6 +56,10 @@ func run(in, out, ext string) error {
 	if err != nil {
 		return err
 	}
+	suite, err := read("suite.txt")
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
 	charts := []struct {
 		file string
 		draw func() error
@@ -63,6 +68,12 @@ func run(in, out, ext string) error {
 		{"peers", func() error { return peersChart(peers, filepath.Join(out, "peers."+ext)) }},
 		{"fairness", func() error { return fairnessChart(fair, filepath.Join(out, "fairness."+ext)) }},
 		{"server", func() error { return serverChart(server, filepath.Join(out, "server."+ext)) }},
+	}
+	if suite != nil {
+		charts = append(charts, struct {
+			file string
+			draw func() error
+		}{"suite", func() error { return suiteChart(suite, filepath.Join(out, "suite."+ext)) }})
 	}
 	for _, c := range charts {
 		if err := c.draw(); err != nil {
