@@ -3,7 +3,6 @@ package workerpool_test
 import (
 	"context"
 	"fmt"
-	"math"
 	"runtime"
 	"sync"
 	"testing"
@@ -421,13 +420,4 @@ func TestMisuse_PanicsNameTheCallAndTheArgument(t *testing.T) {
 	_, err = workerpool.New[*countJob](1, 1, false, workerpool.WithTimeSlice(-time.Millisecond))
 	assert.EqualError(t, err, "workerpool: WithTimeSlice: the slice must not be negative, got -1ms")
 	require.NoError(t, g.Wait())
-}
-
-func TestTimings_QuantileOutsideZeroOneIsClamped(t *testing.T) {
-	var tm workerpool.Timings
-	tm.Count, tm.Buckets[3] = 4, 4 // 4 jobs of 4-8 µs
-	assert.Equal(t, tm.Quantile(0), tm.Quantile(-1))
-	assert.Equal(t, tm.Quantile(1), tm.Quantile(7))
-	assert.Equal(t, 8*time.Microsecond, tm.Quantile(1))
-	assert.Zero(t, tm.Quantile(math.NaN()))
 }

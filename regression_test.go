@@ -485,18 +485,13 @@ func TestRegression_StopOnErrorStopsWhenErrReturns(t *testing.T) {
 	})
 }
 
-// goexitJob2 calls runtime.Goexit, as t.FailNow in a job does.
-type goexitJob2 struct{}
-
-func (goexitJob2) Run() { runtime.Goexit() }
-
 // A job that called runtime.Goexit counted as a success.
 func TestRegression_GoexitIsAFailure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := newPool[workerpool.Job](t, 1, 4, false)
 		g := p.NewGroup(context.Background(), workerpool.StopOnError())
 		after := &countJob{}
-		_, err := g.QueueJobs(goexitJob2{}, after)
+		_, err := g.QueueJobs(&goexitJob{}, after)
 		require.NoError(t, err)
 		require.ErrorIs(t, g.Wait(), workerpool.ErrGoexit)
 		assert.Zero(t, after.runs.Load(), "StopOnError stopped the group")

@@ -49,7 +49,7 @@ const (
 	maxCheckEvery   = 256
 )
 
-// A slice is a worker's time slice: when it started and when the worker
+// A sliceClock is a worker's time slice: when it started and when the worker
 // next reads the clock. The zero value is a slice not started yet: the
 // next reading starts it. It is owned by the worker goroutine.
 //
@@ -58,7 +58,7 @@ const (
 // hog its processor) reads no clock at all; every is learnt between two
 // readings with no park between them, and a park brings it back to at most
 // firstCheckEvery.
-type slice struct {
+type sliceClock struct {
 	start     time.Time // when the slice started; zero: not started
 	last      time.Time // the previous reading
 	untilRead int       // jobs until the next reading
@@ -68,7 +68,7 @@ type slice struct {
 // used reports whether the slice d is used up, counting one job; it reads
 // the clock only every s.every jobs. d == 0: never. When it reports true
 // the caller yields, then calls resumed.
-func (s *slice) used(d time.Duration) bool {
+func (s *sliceClock) used(d time.Duration) bool {
 	if d == 0 {
 		return false
 	}
@@ -100,7 +100,7 @@ func (s *slice) used(d time.Duration) bool {
 // with the goroutines that ran meanwhile, counts neither in the new slice
 // (which would be used up at once, and the worker would yield at every
 // reading) nor in how often it reads the clock. One reading per slice.
-func (s *slice) resumed() {
+func (s *sliceClock) resumed() {
 	now := time.Now()
 	s.start, s.last = now, now
 }
@@ -110,14 +110,14 @@ func (s *slice) resumed() {
 // the clock before (a burst of tiny jobs teaches it to read every 256):
 // the jobs after a park may be of another kind, and a slice that starts
 // late lets long jobs run on with no yield.
-func (s *slice) parked() {
+func (s *sliceClock) parked() {
 	s.every = min(s.checkEvery(), firstCheckEvery)
 	s.start, s.untilRead = time.Time{}, s.every
 }
 
 // checkEvery returns every, set to firstCheckEvery if the worker has not
 // measured its jobs yet.
-func (s *slice) checkEvery() int {
+func (s *sliceClock) checkEvery() int {
 	if s.every == 0 {
 		s.every = firstCheckEvery
 	}

@@ -14,7 +14,7 @@ func TestSlice_UsedUpAfterDSinceTheLastPark(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const d = time.Millisecond
 		// job runs one job of length dt and reports whether the slice is then used up.
-		var s slice
+		var s sliceClock
 		s.parked() // a worker starts parked
 		job := func(dt time.Duration) bool {
 			time.Sleep(dt)
@@ -37,7 +37,7 @@ func TestSlice_UsedUpAfterDSinceTheLastPark(t *testing.T) {
 			t.Errorf("slice used up %d times in 10 ms of jobs with d=%v, want 5 to 10", used, d)
 		}
 
-		var never slice
+		var never sliceClock
 		never.parked()
 		for range 100 {
 			time.Sleep(100 * time.Microsecond)
@@ -48,7 +48,7 @@ func TestSlice_UsedUpAfterDSinceTheLastPark(t *testing.T) {
 
 		// Jobs longer than the slice: once the worker has measured them (its
 		// first 8 jobs, then a few readings), it yields after each.
-		var long slice
+		var long sliceClock
 		long.parked()
 		yields := 0
 		for range 40 {
@@ -72,7 +72,7 @@ func TestSlice_UsedUpAfterDSinceTheLastPark(t *testing.T) {
 func TestSlice_TimeOffTheProcessorIsNotInTheNextSlice(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const d = time.Millisecond
-		var s slice
+		var s sliceClock
 		s.parked()
 		yields := 0
 		for range 10_000 { // jobs of 10 µs: 100 ms of running
@@ -126,7 +126,7 @@ func TestTimeSlice_DefaultIsOnAndTheOptionSetsIt(t *testing.T) {
 func TestSlice_LongJobsAfterABurstOfTinyOnes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const d = 250 * time.Microsecond
-		var s slice
+		var s sliceClock
 		s.parked()
 		tiny := func(n int) {
 			for range n {

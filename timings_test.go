@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"math"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -162,4 +163,13 @@ func TestTimings_WritingTimingBoundsChangesNothingInThePool(t *testing.T) {
 		assert.Equal(t, uint64(1), p.Stats().Run.Buckets[2], "2µs < 3µs <= 4µs, whatever TimingBounds says")
 		require.NoError(t, p.Close())
 	})
+}
+
+func TestTimings_QuantileOutsideZeroOneIsClamped(t *testing.T) {
+	var tm workerpool.Timings
+	tm.Count, tm.Buckets[3] = 4, 4 // 4 jobs of 4-8 µs
+	assert.Equal(t, tm.Quantile(0), tm.Quantile(-1))
+	assert.Equal(t, tm.Quantile(1), tm.Quantile(7))
+	assert.Equal(t, 8*time.Microsecond, tm.Quantile(1))
+	assert.Zero(t, tm.Quantile(math.NaN()))
 }

@@ -30,13 +30,13 @@ type worker[J Job] struct {
 
 	// Owned by the worker goroutine (and the replacement it starts after a
 	// runtime.Goexit); never touched by others.
-	slice     slice  // how long it has run jobs since it last parked or yielded
-	running   bool   // job's Run was called and has not returned
-	returned  bool   // job's Run returned (or panicked, or called Goexit): completeLocked is due
-	panicked  bool   // job panicked; the panic handler has run
-	err       error  // job's failure: its Err(), or a *PanicError
-	recovered any    // the panic value, between the recovery and the panic handler
-	stack     []byte // the panicking goroutine's stack, likewise
+	slice     sliceClock // how long it has run jobs since it last parked or yielded
+	running   bool       // job's Run was called and has not returned
+	returned  bool       // job's Run returned (or panicked, or called Goexit): completeLocked is due
+	panicked  bool       // job panicked; the panic handler has run
+	err       error      // job's failure: its Err(), or a *PanicError
+	recovered any        // the panic value, between the recovery and the panic handler
+	stack     []byte     // the panicking goroutine's stack, likewise
 }
 
 // work is the body of a worker goroutine. runJobs runs the jobs; work stays
