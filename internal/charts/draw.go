@@ -23,15 +23,29 @@ type cell struct {
 // barChart draws one bar per impl for every cell: the median of unit,
 // divided by scale, and writes it to path as SVG. Missing values are
 // drawn as 0.
-// The Y axis is logarithmic from floor up, as the values span decades.
+// The Y axis is logarithmic, as the values span decades, and fitted to the
+// data: bars start at the decade at or below the smallest value (never
+// below floor) and the axis ends one decade above the largest, room for
+// the legend. The X axis leaves half a cell on each side, so the outer
+// bars and the rotated labels stay on the canvas.
 func barChart(r results, title, ylabel, unit string, scale, floor float64, cells []cell, impls []string, path string) error {
+	lo, hi := math.Inf(1), 0.0
+	for _, impl := range impls {
+		for _, cl := range cells {
+			if v, ok := r.median(fmt.Sprintf(cl.name, impl), unit); ok && v > 0 {
+				lo, hi = min(lo, v/scale), max(hi, v/scale)
+			}
+		}
+	}
+	if hi > 0 {
+		floor = max(floor, math.Pow(10, math.Floor(math.Log10(lo))))
+	}
 	p := plot.New()
 	p.Title.Text = title
 	p.Y.Label.Text = ylabel
 	p.Legend.Top = true
 	p.Legend.Left = true
 	width := vg.Points(9)
-	top := 1.0
 	for i, impl := range impls {
 		vals := make(plotter.Values, len(cells))
 		for c, cl := range cells {
@@ -39,7 +53,6 @@ func barChart(r results, title, ylabel, unit string, scale, floor float64, cells
 			// Bars start at floor on a log axis: a bar's height is
 			// log10(v/floor), labelled by decadeTicks (a missing value is 0).
 			vals[c] = math.Log10(max(v/scale, floor) / floor)
-			top = max(top, math.Ceil(vals[c]))
 		}
 		bars, err := plotter.NewBarChart(vals, width)
 		if err != nil {
@@ -59,9 +72,10 @@ func barChart(r results, title, ylabel, unit string, scale, floor float64, cells
 	p.X.Tick.Label.Rotation = 0.6
 	p.X.Tick.Label.XAlign = -1
 	p.Add(plotter.NewGrid())
-	p.Y.Min, p.Y.Max = 0, top+1 // a decade of room for the legend
+	p.X.Min, p.X.Max = -0.5, float64(len(cells))-0.5
+	p.Y.Min, p.Y.Max = 0, math.Log10(max(hi, floor)/floor)+1
 	p.Y.Tick.Marker = decadeTicks{floor}
-	return p.Save(max(vg.Length(len(cells))*vg.Length(len(impls))*width+3*vg.Inch, 6*vg.Inch), 4*vg.Inch, path)
+	return p.Save(max(vg.Length(len(cells))*(vg.Length(len(impls))*width+vg.Points(24))+vg.Inch, 6*vg.Inch), 4*vg.Inch, path)
 }
 
 // cellsChart: ns/job of this pool, chanmin, condmin and chan in the main cells.
