@@ -3,9 +3,11 @@ package workerpool_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -162,4 +164,41 @@ func captureLog(t *testing.T) *bytes.Buffer {
 	log.SetOutput(&buf)
 	t.Cleanup(func() { log.SetOutput(prev) })
 	return &buf
+}
+
+// cancelJob cancels the pool's WithContext context from inside a job, once released.
+type cancelJob struct {
+	countJob
+	release chan struct{}
+	cancel  context.CancelFunc
+}
+
+func (j *cancelJob) Run() {
+	j.runs.Add(1)
+	<-j.release
+	j.cancel()
+}
+
+var errRequestGone = errors.New("request gone")
+
+// sleepJob sleeps for d in Run (in a synctest bubble: fake time).
+type sleepJob struct{ d time.Duration }
+
+func (j *sleepJob) Run() { time.Sleep(j.d) }
+
+// slowErrJob fails with err, taking its time to say so.
+type slowErrJob struct {
+	errIn, errOut chan struct{}
+	runs          atomic.Int32
+}
+
+func (j *slowErrJob) Run() { j.runs.Add(1) }
+
+func (j *slowErrJob) Err() error {
+	if j.errIn == nil {
+		return nil
+	}
+	close(j.errIn)
+	<-j.errOut
+	return errRequestGone
 }

@@ -180,3 +180,66 @@ func TestGoexitJob_PanicDuringTheGoexitIsReported(t *testing.T) {
 		assert.EqualValues(t, 1, s.Panicked)
 	})
 }
+
+// With StopOnError, the group stopped only once the failure was recorded,
+// after the panic handler returned: another worker started the group's
+// next job meanwhile.
+func TestRegression_StopOnErrorStopsBeforeThePanicHandler(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		handlerIn, handlerOut := make(chan struct{}), make(chan struct{})
+		p := newPool[*gJob](t, 2, 4, false, workerpool.WithPanicHandler(func(workerpool.Job, any, []byte) {
+			close(handlerIn)
+			<-handlerOut // a slow handler
+		}))
+		g := p.NewGroup(context.Background(), workerpool.StopOnError())
+		failing := &gJob{name: "failing", release: make(chan struct{}), panicValue: "boom"}
+		other := blocking("other")
+		after := &gJob{name: "after"}
+		_, err := g.QueueJobs(failing, other, after)
+		require.NoError(t, err)
+		synctest.Wait() // failing and other run, after waits
+		close(failing.release)
+		<-handlerIn
+		close(other.release) // its worker is free while the handler runs
+		synctest.Wait()
+		assert.Zero(t, after.runs.Load(), "no job of the group starts once the panic is known")
+		close(handlerOut)
+		var pe *workerpool.PanicError
+		require.ErrorAs(t, g.Wait(), &pe)
+		assert.Equal(t, "boom", pe.Value)
+		assert.Equal(t, workerpool.GroupStats{Queued: 3, Completed: 2, Skipped: 1, Failed: 1, Panicked: 1, Dropped: 2, Closed: true}, g.Stats())
+		require.NoError(t, p.Close())
+	})
+}
+
+func TestRegression_StopOnErrorStopsWhenErrReturns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool[workerpool.Job](t, 1, 4, false)
+		g := p.NewGroup(context.Background(), workerpool.StopOnError())
+		failing := &slowErrJob{errIn: make(chan struct{}), errOut: make(chan struct{})}
+		after := &slowErrJob{}
+		_, err := g.QueueJobs(failing, after)
+		require.NoError(t, err)
+		<-failing.errIn
+		close(failing.errOut)
+		require.ErrorIs(t, g.Wait(), errRequestGone)
+		assert.Zero(t, after.runs.Load())
+		require.NoError(t, p.Close())
+	})
+}
+
+// A job that called runtime.Goexit counted as a success.
+func TestRegression_GoexitIsAFailure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool[workerpool.Job](t, 1, 4, false)
+		g := p.NewGroup(context.Background(), workerpool.StopOnError())
+		after := &countJob{}
+		_, err := g.QueueJobs(&goexitJob{}, after)
+		require.NoError(t, err)
+		require.ErrorIs(t, g.Wait(), workerpool.ErrGoexit)
+		assert.Zero(t, after.runs.Load(), "StopOnError stopped the group")
+		assert.Equal(t, workerpool.GroupStats{Queued: 2, Completed: 1, Failed: 1, Skipped: 1, Dropped: 1, Closed: true}, g.Stats())
+		require.NoError(t, p.Close())
+		assert.EqualValues(t, 1, p.Stats().Failed)
+	})
+}

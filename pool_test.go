@@ -159,3 +159,12 @@ func TestWaitIdle_Blocks(t *testing.T) {
 		require.NoError(t, p.Close())
 	})
 }
+
+// Regression: the original hung in its constructor with 0 workers.
+func TestRegression_ZeroWorkersIsAnErrorNotAHang(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, err := workerpool.New[workerpool.Job](0, 10, false)
+		require.ErrorContains(t, err, "workers")
+		require.ErrorContains(t, err, "0")
+	})
+}

@@ -2,6 +2,8 @@ package workerpool_test
 
 import (
 	"context"
+	"runtime"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -345,4 +347,107 @@ func TestQueueJob_ValueJobsAreNotNil(t *testing.T) {
 		require.NoError(t, p.Close())
 		assert.Equal(t, []valueJob{{n: 7}}, drain(p))
 	})
+}
+
+// Regression tests for the bugs found by running other pools' test suites
+// against this one and by first use.
+
+func TestRegression_TryQueueJobNilOnClosedPoolIsErrClosed(t *testing.T) {
+	p := newPool[*countJob](t, 1, 1, false)
+	require.NoError(t, p.Close())
+	assert.ErrorIs(t, p.TryQueueJob(nil), workerpool.ErrClosed, "ErrClosed comes before ErrNilJob")
+}
+
+// A fresh pool's workers count as idle from the moment New returns, so the
+// pool accepts workers + bufferSize jobs without blocking.
+func TestRegression_FreshPoolIsReadyAtOnce(t *testing.T) {
+	tests := []struct{ workers, buf int }{{1, 0}, {2, 0}, {1, 1}, {3, 2}, {8, 0}}
+	for _, tt := range tests {
+		for range 200 { // the race was lost nearly every time; repeat to be sure
+			p := newPool[*blockJob](t, tt.workers, tt.buf, false)
+			jobs := make([]*blockJob, tt.workers+tt.buf)
+			for i := range jobs {
+				jobs[i] = newBlockJob(i)
+				require.NoError(t, p.TryQueueJob(jobs[i]), "workers=%d buf=%d job %d", tt.workers, tt.buf, i)
+			}
+			require.ErrorIs(t, p.TryQueueJob(newBlockJob(-1)), workerpool.ErrQueueFull)
+			s := p.Stats()
+			assert.Equal(t, tt.workers, s.Running, "%+v", s)
+			assert.Equal(t, tt.buf, s.Waiting, "%+v", s)
+			for _, j := range jobs {
+				close(j.release)
+			}
+			require.NoError(t, p.Close())
+			p.GetFinishedWait()
+		}
+	}
+}
+
+// Regression: the spare list kept one producer entry per blocked caller of
+// the worst burst for the pool's life (100,000 callers: about 10 MB).
+func TestRegression_BlockedCallersEntriesGivenBackAfterABurst(t *testing.T) {
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	const callers = 20_000
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range callers { // the runtime keeps exited goroutines' descriptors for reuse
+		wg.Go(func() { <-start })
+	}
+	close(start)
+	wg.Wait()
+	p := newPool[workerpool.JobFunc](t, 1, 1, false)
+	defer p.Close()
+	job := workerpool.JobFunc(func() {})
+	before := heap()
+	p.Pause()
+	for range callers {
+		wg.Go(func() { assert.NoError(t, p.QueueJob(job)) })
+	}
+	for p.Stats().Blocked < callers-1 {
+		runtime.Gosched()
+	}
+	p.Resume()
+	wg.Wait()
+	require.NoError(t, p.WaitIdle(context.Background()))
+	after := heap()
+	assert.Less(t, int64(after)-int64(before), int64(512<<10), "heap before %d, after %d", before, after)
+}
+
+// A burst grew the intake's ring for good: 2 M jobs left +32 MiB held after
+// they drained, even after Close.
+func TestRegression_IntakeGivesBackABurstsMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("queues 2 M jobs")
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	p := newPool[workerpool.JobFunc](t, 2, 1<<30, false)
+	job := workerpool.JobFunc(func() {})
+	before := heap()
+	p.Pause()
+	for range 2_000_000 {
+		require.NoError(t, p.TryQueueJob(job))
+	}
+	during := heap()
+	p.Resume()
+	require.NoError(t, p.WaitIdle(context.Background()))
+	for range 10 { // steady cycling afterwards, within the base capacity
+		_, err := p.QueueJobs(job, job, job, job)
+		require.NoError(t, err)
+		require.NoError(t, p.WaitIdle(context.Background()))
+	}
+	after := heap()
+	t.Logf("heap: before %d KiB, with 2 M jobs waiting %d KiB, drained %d KiB", before>>10, during>>10, after>>10)
+	require.Greater(t, during, before+8<<20, "the burst itself takes memory")
+	assert.Less(t, after, before+4<<20, "drained, the intake gives it back")
+	require.NoError(t, p.Close())
 }

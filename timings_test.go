@@ -173,3 +173,62 @@ func TestTimings_QuantileOutsideZeroOneIsClamped(t *testing.T) {
 	assert.Equal(t, 8*time.Microsecond, tm.Quantile(1))
 	assert.Zero(t, tm.Quantile(math.NaN()))
 }
+
+// Timings read a clock that only some lock sites refreshed: a job that
+// waited 10 s behind a held worker was recorded as waiting 0. Every path a
+// job can take is measured here, in fake time, by its durations.
+func TestRegression_TimingsOnEveryPath(t *testing.T) {
+	tests := []struct {
+		name       string
+		buf        int
+		queueFin   bool
+		run        func(t *testing.T, p *workerpool.Pool[*sleepJob])
+		wait, runs time.Duration // Wait.Sum, Run.Sum
+	}{
+		{"handed to an idle worker", 1, false, func(t *testing.T, p *workerpool.Pool[*sleepJob]) {
+			require.NoError(t, p.QueueJob(&sleepJob{time.Second}))
+		}, 0, time.Second},
+		{"waiting behind a running job", 1, false, func(t *testing.T, p *workerpool.Pool[*sleepJob]) {
+			_, err := p.QueueJobs(&sleepJob{2 * time.Second}, &sleepJob{time.Second})
+			require.NoError(t, err)
+		}, 2 * time.Second, 3 * time.Second},
+		{"blocked caller accepted by the worker", 0, false, func(t *testing.T, p *workerpool.Pool[*sleepJob]) {
+			_, err := p.QueueJobs(&sleepJob{3 * time.Second}, &sleepJob{time.Second})
+			require.NoError(t, err)
+		}, 0, 4 * time.Second},
+		{"waiting behind a held worker", 1, true, func(t *testing.T, p *workerpool.Pool[*sleepJob]) {
+			_, err := p.QueueJobs(&sleepJob{}, &sleepJob{}, &sleepJob{time.Second})
+			require.NoError(t, err)
+			synctest.Wait() // the worker holds the second job: the finished queue is full
+			require.Equal(t, 1, p.Stats().Held)
+			time.Sleep(10 * time.Second)
+			_, _ = p.GetFinished() // releases the worker
+		}, 10 * time.Second, time.Second},
+		{"waiting through a pause", 1, false, func(t *testing.T, p *workerpool.Pool[*sleepJob]) {
+			p.Pause()
+			require.NoError(t, p.QueueJob(&sleepJob{time.Second}))
+			time.Sleep(5 * time.Second)
+			p.Resume()
+		}, 5 * time.Second, time.Second},
+		{"in a group", 1, false, func(t *testing.T, p *workerpool.Pool[*sleepJob]) {
+			g := p.NewGroup(context.Background())
+			_, err := g.QueueJobs(&sleepJob{2 * time.Second}, &sleepJob{time.Second})
+			require.NoError(t, err)
+			require.NoError(t, g.Wait())
+		}, 2 * time.Second, 3 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := newPool[*sleepJob](t, 1, tt.buf, tt.queueFin, workerpool.WithTimings())
+				tt.run(t, p)
+				require.NoError(t, p.Close())
+				drain(p)
+				s := p.Stats()
+				assert.Equal(t, tt.wait, s.Wait.Sum, "waited")
+				assert.Equal(t, tt.runs, s.Run.Sum, "ran")
+				assert.Equal(t, s.Completed, s.Wait.Count)
+			})
+		})
+	}
+}
