@@ -3,6 +3,7 @@ package workerpool
 import (
 	"fmt"
 	"log/slog"
+	"strings"
 )
 
 // Stats is a snapshot of a pool's queues and counters, returned by [Pool.Stats].
@@ -85,14 +86,11 @@ type GroupStats struct {
 }
 
 // String formats s on one line, for logs and dashboards, in the fields'
-// order. With [WithTimings]
-// it ends with the p50 and p99 of the wait and run times, estimated from the
-// histograms' buckets ([Timings.Quantile]: within a factor of 2).
+// order. With [WithTimings] it ends with the p50 and p99 of the wait and
+// run times, estimated from the histograms' buckets ([Timings.Quantile]:
+// within a factor of 2).
 func (s Stats) String() string {
-	line := fmt.Sprintf("workers=%d live=%d groups=%d queued=%d waiting=%d running=%d completed=%d skipped=%d "+
-		"finished=%d retrieved=%d dropped=%d blocked=%d held=%d paused=%t rejected=%d failed=%d panicked=%d",
-		s.Workers, s.Live, s.Groups, s.Queued, s.Waiting, s.Running, s.Completed, s.Skipped,
-		s.Finished, s.Retrieved, s.Dropped, s.Blocked, s.Held, s.Paused, s.Rejected, s.Failed, s.Panicked)
+	line := formatAttrs(s.attrs())
 	if s.Wait.Count > 0 {
 		line += fmt.Sprintf(" wait_p50~%v wait_p99~%v run_p50~%v run_p99~%v",
 			s.Wait.Quantile(0.5), s.Wait.Quantile(0.99), s.Run.Quantile(0.5), s.Run.Quantile(0.99))
@@ -105,7 +103,17 @@ func (s Stats) String() string {
 // [WithTimings] it adds the groups wait and run: count, sum, and p50 and p99
 // estimated from the buckets.
 func (s Stats) LogValue() slog.Value {
-	attrs := []slog.Attr{
+	attrs := s.attrs()
+	if s.Wait.Count > 0 {
+		attrs = append(attrs, s.Wait.attr("wait"), s.Run.attr("run"))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// attrs returns s's fields but the timings, in order: the one list that
+// String and LogValue share.
+func (s Stats) attrs() []slog.Attr {
+	return []slog.Attr{
 		slog.Int("workers", s.Workers),
 		slog.Int("live", s.Live),
 		slog.Int("groups", s.Groups),
@@ -124,24 +132,19 @@ func (s Stats) LogValue() slog.Value {
 		slog.Uint64("failed", s.Failed),
 		slog.Uint64("panicked", s.Panicked),
 	}
-	if s.Wait.Count > 0 {
-		attrs = append(attrs, s.Wait.attr("wait"), s.Run.attr("run"))
-	}
-	return slog.GroupValue(attrs...)
 }
 
 // String formats s on one line, in the fields' order, as [Stats.String] does.
-func (s GroupStats) String() string {
-	return fmt.Sprintf("queued=%d waiting=%d running=%d completed=%d skipped=%d failed=%d panicked=%d "+
-		"finished=%d retrieved=%d dropped=%d blocked=%d rejected=%d closed=%t",
-		s.Queued, s.Waiting, s.Running, s.Completed, s.Skipped, s.Failed, s.Panicked,
-		s.Finished, s.Retrieved, s.Dropped, s.Blocked, s.Rejected, s.Closed)
-}
+func (s GroupStats) String() string { return formatAttrs(s.attrs()) }
 
 // LogValue returns s as a [slog] group of every field, as [Stats.LogValue]
 // does: slog.Info("request", "jobs", g.Stats()).
-func (s GroupStats) LogValue() slog.Value {
-	return slog.GroupValue(
+func (s GroupStats) LogValue() slog.Value { return slog.GroupValue(s.attrs()...) }
+
+// attrs returns s's fields, in order: the one list that String and LogValue
+// share.
+func (s GroupStats) attrs() []slog.Attr {
+	return []slog.Attr{
 		slog.Uint64("queued", s.Queued),
 		slog.Int("waiting", s.Waiting),
 		slog.Int("running", s.Running),
@@ -155,7 +158,21 @@ func (s GroupStats) LogValue() slog.Value {
 		slog.Int("blocked", s.Blocked),
 		slog.Uint64("rejected", s.Rejected),
 		slog.Bool("closed", s.Closed),
-	)
+	}
+}
+
+// formatAttrs formats attrs as key=value pairs separated by spaces.
+func formatAttrs(attrs []slog.Attr) string {
+	var b strings.Builder
+	for i, a := range attrs {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(a.Key)
+		b.WriteByte('=')
+		b.WriteString(a.Value.String())
+	}
+	return b.String()
 }
 
 // counters are the monotonic totals and the running count of a pool, or of
@@ -169,7 +186,7 @@ func (s GroupStats) LogValue() slog.Value {
 //	queued    == waiting + running + completed + skipped
 //	completed == finished + retrieved + dropped
 //	panicked  <= failed <= completed
-//	0 <= running <= live
+//	0 <= running <= started workers (Stats.Live)
 //
 // running includes jobs handed straight to an idle worker that has not yet
 // picked them up: they count as started from the handoff.

@@ -34,11 +34,10 @@ type producer[J Job] struct {
 func (p *Pool[J]) queue(ctx context.Context, l *lane[J], job J) error {
 	nilJob := isNil(job)
 	p.lock()
-	// The common case first, inline: open, no context to check, no idle
-	// worker to hand the job to and none to start, room in the intake. The rest is
-	// refuseLocked's and acceptLocked's order, unchanged.
-	if !nilJob && !p.state.closed && !l.closed && p.cfg.parent == nil && (l.group == nil || l.group.unwatch == nil) &&
-		(p.crew.idle.len() == 0 && !p.crew.canStart() || p.state.paused) && p.in.waiting < p.cfg.bufferSize {
+	// The common case first, inline, with refuseLocked's and acceptLocked's
+	// own predicates: nothing to refuse the job for, no worker to give it
+	// to, room in the intake.
+	if !nilJob && p.plainlyOpenLocked(l) && !p.workerForLocked(l) && p.in.waiting < p.cfg.bufferSize {
 		p.pushLocked(job, l)
 		p.unlock()
 		return nil
@@ -160,6 +159,8 @@ func (p *Pool[J]) queueJobs(ctx context.Context, l *lane[J], jobs []J, call stri
 func (p *Pool[J]) refuseLocked(l *lane[J], nilJob bool) error {
 	var err error
 	switch {
+	case p.plainlyOpenLocked(l) && !nilJob:
+		return nil
 	case p.state.closed || p.cfg.parent != nil && p.stoppedByParentLocked():
 		err = ErrClosed
 	case l.closed || l.group != nil && l.group.endedLocked():
@@ -183,7 +184,7 @@ func (p *Pool[J]) refuseLocked(l *lane[J], nilJob bool) error {
 // waiting but benched ones, so the handoff jumps no turn; a benched lane's
 // job waits.
 func (p *Pool[J]) acceptLocked(l *lane[J], job J) (bool, *worker[J]) {
-	if (p.crew.idle.len() > 0 || p.crew.canStart()) && !p.state.paused && !l.benched {
+	if p.workerForLocked(l) {
 		p.countQueuedLocked(l)
 		p.countRunningLocked(l)
 		return true, p.assignLocked(job, l)
@@ -193,6 +194,20 @@ func (p *Pool[J]) acceptLocked(l *lane[J], job J) (bool, *worker[J]) {
 		return true, nil
 	}
 	return false, nil
+}
+
+// plainlyOpenLocked reports whether a job of l is refused for nothing
+// without a closer look: the pool and l are open, and no context (the
+// WithContext context, l's group's) can have ended. Cheap enough to inline.
+func (p *Pool[J]) plainlyOpenLocked(l *lane[J]) bool {
+	return !p.state.closed && !l.closed && p.cfg.parent == nil && (l.group == nil || l.group.unwatch == nil)
+}
+
+// workerForLocked reports whether a job of l accepted now goes to a worker
+// at once: one is idle or may be started, the pool is not paused and l is
+// not benched.
+func (p *Pool[J]) workerForLocked(l *lane[J]) bool {
+	return (p.crew.idle.len() > 0 || p.crew.canStart()) && !p.state.paused && !l.benched
 }
 
 // waitAcceptedLocked offers job as blocked producer pr of lane l and waits,
