@@ -9,6 +9,7 @@ MODULES := . internal/peerbench internal/linearize internal/charts internal/rele
 # Pinned tools, run through the Go module proxy (the first run downloads them).
 STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHSTAT = $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+APIDIFF = $(GO) run golang.org/x/exp/cmd/apidiff@v0.0.0-20261113113407-e3970619a1a4
 
 # Settings (override on the command line, e.g. make bench BENCH=Submit COUNT=5).
 BENCH ?= .
@@ -18,6 +19,8 @@ FUZZTIME ?= 30s
 SOAKTIME ?= 60s
 HISTORIES ?= 5000
 VERSION ?= v0.5.0
+# The last version's commit (contract v4) until a tag exists: make apidiff's base.
+BASE ?= $(shell git describe --tags --abbrev=0 2>/dev/null || echo 482f5be)
 
 # The library's module path, and how a module's go.mod is checked tidy: one
 # that requires the library at VERSION is tidied against the library here
@@ -58,6 +61,13 @@ lint: ## gofmt, go vet, staticcheck and go mod tidy -diff, for every module
 .PHONY: release-check
 release-check: ## Package every module at VERSION into a file-based module proxy, then install each contrib module from it as its README says, in a module outside the repository
 	cd internal/release && $(GO) run . -version=$(VERSION) -root=$(CURDIR)
+
+.PHONY: apidiff
+apidiff: ## Report the library's API changes since BASE (the last tag, else the contract v4 commit): compatible additions and incompatible changes
+	rm -rf .apidiff && git worktree add -q --detach .apidiff $(BASE)
+	cd .apidiff && GOWORK=off $(APIDIFF) -m -w ../old.api $(LIB)
+	GOWORK=off $(APIDIFF) -m -w new.api $(LIB)
+	$(APIDIFF) -m old.api new.api; status=$$?; git worktree remove --force .apidiff; rm -f old.api new.api; exit $$status
 
 .PHONY: cover
 cover: ## Test the library with coverage and print its per-function summary

@@ -319,18 +319,18 @@ func (g *Group[J]) closeLocked(err error) {
 	g.endIfDoneLocked()
 }
 
-// stopLocked closes the group, skips its waiting jobs (kept for
-// StopAndCollect with keep) and cancels its context with cause. stopErr is
+// stopLocked closes the group, skips its waiting jobs (collected for
+// StopAndCollect with collect) and cancels its context with cause. stopErr is
 // what Wait reports for the skipped jobs, if this is the first stop; later
 // queuing calls get [ErrGroupClosed], wrapping cause unless it is
 // ErrStopped. Slots the skipped jobs free are refilled from other groups'
 // blocked calls.
-func (g *Group[J]) stopLocked(stopErr, cause error, keep bool) {
+func (g *Group[J]) stopLocked(stopErr, cause error, collect bool) {
 	p := g.p
 	if g.stopErr == nil {
 		g.stopErr = stopErr
 	}
-	p.skipLocked(&g.lane, keep)
+	p.skipLocked(&g.lane, collect)
 	g.cancel(cause)
 	closeErr := ErrGroupClosed
 	if cause != ErrStopped {

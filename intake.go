@@ -277,14 +277,14 @@ func (p *Pool[J]) unbenchLocked(l *lane[J]) {
 }
 
 // skipLocked drops every waiting job of l unstarted, counting them Skipped
-// in the pool and in l's group. With keep they are added to p.state.unstarted.
-func (p *Pool[J]) skipLocked(l *lane[J], keep bool) {
+// in the pool and in l's group. With collect they are added to p.state.unstarted.
+func (p *Pool[J]) skipLocked(l *lane[J], collect bool) {
 	p.in.turns.leave(l)
 	n := l.jobs.len()
 	if n == 0 {
 		return
 	}
-	if keep {
+	if collect {
 		unnumbered := n - l.seqs.len()
 		for i := range n {
 			e := entry[J]{job: l.jobs.at(i)}

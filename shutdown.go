@@ -70,9 +70,10 @@ func (p *Pool[J]) StopAndCollect() []J {
 }
 
 // stopLocked closes the pool, stops every group, skips every waiting job
-// and cancels the jobs' context. With keep the skipped jobs are added to
-// p.state.unstarted for StopAndCollect; without it p.state.unstarted is released.
-func (p *Pool[J]) stopLocked(keep bool) {
+// and cancels the jobs' context. With collect the skipped jobs are added
+// to p.state.unstarted for StopAndCollect; without it p.state.unstarted is
+// released.
+func (p *Pool[J]) stopLocked(collect bool) {
 	stopErr, cause := ErrStopped, ErrStopped
 	if p.cfg.parent != nil && p.cfg.parent.Err() != nil {
 		cause = context.Cause(p.cfg.parent)
@@ -80,10 +81,10 @@ func (p *Pool[J]) stopLocked(keep bool) {
 	}
 	p.closeLocked()
 	for i := p.groups.len() - 1; i >= 0; i-- { // a group that ends leaves the set, swapped with the last
-		p.groups.list[i].stopLocked(stopErr, cause, keep)
+		p.groups.list[i].stopLocked(stopErr, cause, collect)
 	}
-	p.skipLocked(&p.in.own, keep)
-	if !keep {
+	p.skipLocked(&p.in.own, collect)
+	if !collect {
 		p.state.unstarted = nil
 	}
 	p.cancel()
