@@ -2,6 +2,7 @@ package workerpool
 
 import (
 	"fmt"
+	"runtime"
 	"time"
 )
 
@@ -185,6 +186,7 @@ func (p *Pool[J]) dispatchLocked() {
 // callers' jobs.
 func (p *Pool[J]) resizeLocked(size int) {
 	p.crew.size = size
+	p.spin.Store(size > runtime.GOMAXPROCS(0))
 	for p.crew.started > size && p.crew.idle.len() > 0 {
 		p.retireIdleLocked()
 	}
