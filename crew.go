@@ -2,7 +2,6 @@ package workerpool
 
 import (
 	"fmt"
-	"runtime"
 	"time"
 )
 
@@ -186,7 +185,7 @@ func (p *Pool[J]) dispatchLocked() {
 // callers' jobs.
 func (p *Pool[J]) resizeLocked(size int) {
 	p.crew.size = size
-	p.spin.Store(size > runtime.GOMAXPROCS(0))
+	p.spin.Store(spins(size))
 	for p.crew.started > size && p.crew.idle.len() > 0 {
 		p.retireIdleLocked()
 	}
