@@ -109,7 +109,7 @@ func (p *Pool[J]) closeLocked() {
 	if !p.state.closed {
 		p.state.closed, p.state.paused = true, false
 		for p.crew.idle.len() > 0 {
-			p.popIdleLocked().park.wake() // it runs what is waiting, or exits
+			p.popIdleLocked().wake() // it runs what is waiting, or exits
 		}
 		p.stopTimerLocked()
 		p.rejectBlockedLocked(&p.in.own)

@@ -16,8 +16,9 @@ import (
 // list wakes it through park, after which its own goroutine owns them
 // again.
 type worker[J Job] struct {
-	park      parker        // where the goroutine waits while parked in idle
-	hold      sync.Cond     // L is the pool's mu; where it waits while held (it goes on under the lock)
+	park      parker        // where the goroutine waits while parked in idle, in a pool for I/O (onParker)
+	hold      sync.Cond     // L is the pool's mu; where it waits while held, or parked in a small pool (it goes on under the lock)
+	onParker  bool          // while parked: it waits on park, not on hold (see parkLocked)
 	job       J             // the job in hand: handed over, running, or returned and not yet completed
 	lane      *lane[J]      // job's lane: its group, or the pool's own
 	started   time.Duration // with timings: when job was counted Running, since the pool's epoch
@@ -130,6 +131,13 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 		}
 		switch p.nextLocked(w) {
 		case stepPark:
+			if !w.onParker {
+				for w.parked {
+					p.waitLocked(&w.hold) // parked in idle: a job handed over, a retirement, Close or Stop wakes w
+				}
+				w.slice.parked()
+				continue // nextLocked takes it from here
+			}
 			p.unlock()
 			w.park.wait() // parked in idle: a job handed over, a retirement, Close or Stop wakes w
 			w.slice.parked()
@@ -207,8 +215,10 @@ func (p *Pool[J]) starvedLocked() bool {
 }
 
 // assignLocked gives job of lane l, just accepted and counted Running, to
-// an idle worker, or else to a new one counted started, and returns it:
-// the caller lets it run with handOff, best once it has released mu. The
+// an idle worker, or else to a new one counted started. It returns the
+// worker for the caller to let run with handOff, best once it has released
+// mu; or nil if it woke the worker itself: an idle worker of a pool sized
+// to the machine waits under mu (see parkLocked) and is woken here. The
 // caller has checked that a worker is idle or may be started. With timings
 // the job waited 0.
 func (p *Pool[J]) assignLocked(job J, l *lane[J]) *worker[J] {
@@ -225,14 +235,18 @@ func (p *Pool[J]) assignLocked(job J, l *lane[J]) *worker[J] {
 		w.started = p.clock.now
 		p.clock.wait.record(0)
 	}
+	if !w.fresh && !w.onParker {
+		w.hold.Signal()
+		return nil
+	}
 	return w
 }
 
-// handOff lets w run the job it was given under mu: it wakes w, parked
-// until now, or starts the goroutine of a new worker (which needs no
-// wake-up). Called after mu is released, it keeps the wake-up out of the
-// critical section; it may be called with mu held too. w belongs to its
-// goroutine from then on.
+// handOff lets w run the job it was given under mu: it wakes w, parked on
+// its parker until now, or starts the goroutine of a new worker (which
+// needs no wake-up). Called after mu is released, it keeps the wake-up out
+// of the critical section; it may be called with mu held too. w belongs to
+// its goroutine from then on.
 func (p *Pool[J]) handOff(w *worker[J]) {
 	if w.fresh {
 		w.fresh = false
@@ -240,6 +254,16 @@ func (p *Pool[J]) handOff(w *worker[J]) {
 		return
 	}
 	w.park.wake()
+}
+
+// wake lets w, just taken off idle, go on, where it waits (see parkLocked).
+// The caller holds the pool's mu.
+func (w *worker[J]) wake() {
+	if w.onParker {
+		w.park.wake()
+	} else {
+		w.hold.Signal()
+	}
 }
 
 // runJob runs w's job and returns its failure: a [Task] is called with its
@@ -307,8 +331,8 @@ func (p *Pool[J]) handlePanic(job J, recovered any, stack []byte) {
 	p.cfg.panicHandler(job, recovered, stack)
 }
 
-// A parker is where a worker goroutine waits while it is parked in idle:
-// a Cond over a mutex of its own, not the pool's, so that a worker handed a job wakes without contending for the
+// A parker is where a worker goroutine of a pool for I/O waits while it is
+// parked in idle: a Cond over a mutex of its own, not the pool's, so that a worker handed a job wakes without contending for the
 // pool's mutex with the goroutine that woke it (usually still holding it),
 // and runs the job at once. The pool's mu may be held when wake is called,
 // never while wait is: the pool's mu is always taken first.
