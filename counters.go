@@ -85,6 +85,35 @@ type GroupStats struct {
 	Closed    bool   // the group accepts no more jobs
 }
 
+// Stats returns a snapshot of the pool's queues and counters, taken in one
+// critical section, so its numbers always add up (see [Stats]).
+func (p *Pool[J]) Stats() Stats {
+	p.mustBeMade("Stats")
+	p.lock()
+	defer p.unlock()
+	return Stats{
+		Workers:   p.crew.workers(),
+		Queued:    p.c.queued,
+		Waiting:   p.in.waiting,
+		Running:   p.c.running,
+		Finished:  p.finished.len() + p.finished.kept,
+		Retrieved: p.c.retrieved,
+		Completed: p.c.completed,
+		Skipped:   p.c.skipped,
+		Panicked:  p.c.panicked,
+		Blocked:   p.in.blockedCalls,
+		Held:      p.finished.held(),
+		Rejected:  p.c.rejected,
+		Paused:    p.state.paused,
+		Failed:    p.c.failed,
+		Dropped:   p.c.dropped,
+		Groups:    p.groups.len(),
+		Live:      p.crew.started,
+		Wait:      p.clock.wait,
+		Run:       p.clock.run,
+	}
+}
+
 // String formats s on one line, for logs and dashboards, in the fields'
 // order. With [WithTimings] it ends with the p50 and p99 of the wait and
 // run times, estimated from the histograms' buckets ([Timings.Quantile]:

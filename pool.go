@@ -95,13 +95,6 @@ type state[J Job] struct {
 	isIdle    sync.Cond   // L is the pool's mu; WaitIdle: no job waiting and nothing running
 }
 
-// clock is the pool's clock with WithTimings, guarded by the pool's mu:
-// wait.Count == Running + Completed, run.Count == Completed.
-type clock struct {
-	now       time.Duration // the time of the current critical section, since the epoch (see lock)
-	wait, run Timings       // how long jobs waited and ran
-}
-
 // New returns a pool of up to workers worker goroutines, with intake and
 // finished queues of capacity bufferSize each. With queueFinished, finished
 // jobs are kept for [Pool.GetFinished] and friends; otherwise they are
@@ -334,35 +327,6 @@ func (p *Pool[J]) WaitIdle(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// Stats returns a snapshot of the pool's queues and counters, taken in one
-// critical section, so its numbers always add up (see [Stats]).
-func (p *Pool[J]) Stats() Stats {
-	p.mustBeMade("Stats")
-	p.lock()
-	defer p.unlock()
-	return Stats{
-		Workers:   p.crew.workers(),
-		Queued:    p.c.queued,
-		Waiting:   p.in.waiting,
-		Running:   p.c.running,
-		Finished:  p.finished.len() + p.finished.kept,
-		Retrieved: p.c.retrieved,
-		Completed: p.c.completed,
-		Skipped:   p.c.skipped,
-		Panicked:  p.c.panicked,
-		Blocked:   p.in.blockedCalls,
-		Held:      p.finished.held(),
-		Rejected:  p.c.rejected,
-		Paused:    p.state.paused,
-		Failed:    p.c.failed,
-		Dropped:   p.c.dropped,
-		Groups:    p.groups.len(),
-		Live:      p.crew.started,
-		Wait:      p.clock.wait,
-		Run:       p.clock.run,
-	}
 }
 
 // lock takes the pool's mu. With timings it first reads the clock, outside

@@ -110,3 +110,10 @@ func (t Timings) attr(name string) slog.Attr {
 		slog.Duration("p50", t.Quantile(0.5)),
 		slog.Duration("p99", t.Quantile(0.99)))
 }
+
+// clock is the pool's clock with WithTimings, guarded by the pool's mu:
+// wait.Count == Running + Completed, run.Count == Completed.
+type clock struct {
+	now       time.Duration // the time of the current critical section, since the epoch (see lock)
+	wait, run Timings       // how long jobs waited and ran
+}
