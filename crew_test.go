@@ -177,3 +177,59 @@ func bubbleGoroutines() int {
 		}
 	}
 }
+
+// A pool sized to the machine parks its idle workers under the pool's
+// mutex, a pool for I/O (more than 4 workers per processor) on a parker of
+// each worker's own: both ways, jobs handed to parked workers, a shrink,
+// the idle timeout and Close reach every parked worker, also after a
+// Resize has moved the pool from one way to the other while workers were
+// parked.
+func TestCrew_BothWaysOfParking(t *testing.T) {
+	small, large := runtime.GOMAXPROCS(0), 5*runtime.GOMAXPROCS(0)
+	for _, tt := range []struct{ name, resize string }{{"small", ""}, {"large", ""}, {"small", "large"}, {"large", "small"}} {
+		t.Run(tt.name+"/"+tt.resize, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				size := map[string]int{"small": small, "large": large}
+				p := newPool[*blockJob](t, size[tt.name], 0, false, workerpool.WithIdleTimeout(time.Second))
+				var jobs []*blockJob
+				round := func(n int, release bool) {
+					var started []*blockJob
+					for i := range n {
+						j := newBlockJob(i)
+						if release {
+							close(j.release)
+						}
+						jobs, started = append(jobs, j), append(started, j)
+						require.NoError(t, p.QueueJob(j))
+					}
+					if !release {
+						synctest.Wait() // every one runs on a worker of its own
+						releaseAll(started...)
+					}
+					synctest.Wait() // done, every worker parked
+				}
+				round(size[tt.name], false)
+				assert.Equal(t, size[tt.name], p.Stats().Live)
+				if tt.resize != "" {
+					require.NoError(t, p.Resize(size[tt.resize]))
+					synctest.Wait()
+					assert.Equal(t, min(size[tt.name], size[tt.resize]), p.Stats().Live, "a shrink retires parked workers")
+				}
+				round(3*small, true) // handed to parked workers, and new ones
+				time.Sleep(2 * time.Second)
+				synctest.Wait()
+				assert.Zero(t, p.Stats().Live, "the idle timeout retired every parked worker")
+				round(small, true)
+				require.NoError(t, p.Close())
+				p.GetFinishedWait()
+				synctest.Wait()
+				s := p.Stats()
+				assert.Zero(t, s.Live, "Close unparked every worker")
+				assert.EqualValues(t, len(jobs), s.Completed)
+				for _, j := range jobs {
+					assert.EqualValues(t, 1, j.runs.Load())
+				}
+			})
+		})
+	}
+}

@@ -13,8 +13,8 @@ import (
 // while it is parked in the crew's idle list (a job can be handed to it, a
 // shrink or the idle timeout can retire it, Close can unpark it) or held by
 // the finished queue (a retrieval releases it). Whoever takes it off that
-// list wakes it through park, after which its own goroutine owns them
-// again.
+// list wakes it where it waits (wake, handOff, release), after which its own
+// goroutine owns them again.
 type worker[J Job] struct {
 	park      parker        // where the goroutine waits while parked in idle, in a pool for I/O (onParker)
 	hold      sync.Cond     // L is the pool's mu; where it waits while held, or parked in a small pool (it goes on under the lock)
@@ -172,7 +172,7 @@ type step int
 
 const (
 	stepRun  step = iota // run w.job
-	stepPark             // wait on w.park, parked in idle
+	stepPark             // parked in idle: wait on w.park or w.hold (see parkLocked)
 	stepExit             // end the goroutine
 )
 
