@@ -2,6 +2,8 @@ package workerpool
 
 import (
 	"fmt"
+	"runtime"
+	"sync/atomic"
 	"time"
 )
 
@@ -58,6 +60,14 @@ type crew[J Job] struct {
 	ticks   uint64                // ticks of the idle timer so far
 	timer   *time.Timer           // the idle timer; nil until first armed
 	armed   bool                  // the idle timer will tick
+
+	// handed counts, in a pool for I/O (one whose lock spins, see acquire),
+	// the workers handed a job or started for one that have not yet begun
+	// to run it: runnable goroutines waiting for a processor, how far the
+	// producers are ahead of the Go scheduler (see yieldIfAhead). It goes
+	// up under mu (handLocked) and down in the worker's own goroutine as it
+	// picks its job up (pickUp), without mu.
+	handed atomic.Int64
 }
 
 // workers returns Stats.Workers: the size, plus the workers retiring once
@@ -80,8 +90,48 @@ func validIdleTimeout(d time.Duration) error {
 // once: a new worker needs no wake-up.
 func (p *Pool[J]) startLocked(w *worker[J]) {
 	p.crew.started++
-	w.assigned, w.fresh = true, true
+	w.fresh = true
+	p.handLocked(w)
 }
+
+// handLocked marks w, taken off idle or about to start, as handed its job;
+// in a pool for I/O it counts in handed until w picks the job up.
+func (p *Pool[J]) handLocked(w *worker[J]) {
+	w.assigned = true
+	if p.spin.Load() {
+		w.counted = true
+		p.crew.handed.Add(1)
+	}
+}
+
+// pickUp is w's goroutine taking up the job it was handed.
+func (p *Pool[J]) pickUp(w *worker[J]) {
+	w.assigned = false
+	if w.counted {
+		w.counted = false
+		p.crew.handed.Add(-1)
+	}
+}
+
+// yieldIfAhead is called by a queuing call that has just handed its job to
+// a worker: when more than yieldAbove handed workers are still waiting for
+// a processor, it yields the caller's, so that they run before the caller
+// hands over more. Without it a goroutine queuing in a loop keeps its
+// processor, every handed worker waits in a run queue, and the pool starts
+// more workers for the next jobs while those wait (measured on 2 cores,
+// 200,000 workers, one goroutine queuing 1,000,000 tiny jobs: 0.2-0.3× the
+// time of ants, against 1.2-1.3× without it; with many queuing goroutines,
+// which yield to each other, it rarely fires and changes nothing beyond
+// the noise).
+func (p *Pool[J]) yieldIfAhead() {
+	if p.crew.handed.Load() > yieldAbove {
+		runtime.Gosched()
+	}
+}
+
+// yieldAbove is how many handed workers may wait for a processor before a
+// queuing call yields its own (see yieldIfAhead).
+const yieldAbove = 256
 
 // exitLocked counts a worker's goroutine gone: it returns without touching
 // the pool again once the pool's mu is released.
@@ -172,7 +222,7 @@ func (p *Pool[J]) dispatchLocked() {
 		}
 		if p.crew.idle.len() > 0 {
 			w := p.popIdleLocked()
-			w.assigned = true
+			p.handLocked(w)
 			p.takeLocked(w)
 			w.wake()
 		} else {

@@ -61,6 +61,7 @@ func (p *Pool[J]) queue(ctx context.Context, l *lane[J], job J) error {
 	p.unlock()
 	if w != nil {
 		p.handOff(w) // after the unlock: the worker runs the job at once
+		p.yieldIfAhead()
 	}
 	return err
 }
@@ -97,6 +98,7 @@ func (p *Pool[J]) tryQueue(l *lane[J], job J) error {
 	p.unlock()
 	if w != nil {
 		p.handOff(w)
+		p.yieldIfAhead()
 	}
 	return err
 }

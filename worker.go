@@ -28,6 +28,7 @@ type worker[J Job] struct {
 	retired   bool          // taken off idle by a shrink or the idle timeout (no longer counted started): the goroutine exits
 	holding   bool          // held by the finished queue: job is counted Finished, waiting for room there
 	fresh     bool          // counted started, its goroutine not started yet (see handOff)
+	counted   bool          // assigned, and counted in the crew's handed (see handLocked); cleared by pickUp
 
 	// Owned by the worker goroutine (and the replacement it starts after a
 	// runtime.Goexit); never touched by others.
@@ -145,7 +146,7 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 				p.lock() // retired, or unparked by Close or Stop: decide under the lock
 				continue
 			}
-			w.assigned = false // handed a job, counted Running: run it without retaking the lock
+			p.pickUp(w) // handed a job, counted Running: run it without retaking the lock
 		case stepExit:
 			p.unlock()
 			return false
@@ -186,7 +187,7 @@ const (
 func (p *Pool[J]) nextLocked(w *worker[J]) step {
 	switch {
 	case w.assigned:
-		w.assigned = false
+		p.pickUp(w)
 		return stepRun
 	case w.retired:
 		return stepExit
@@ -225,7 +226,7 @@ func (p *Pool[J]) assignLocked(job J, l *lane[J]) *worker[J] {
 	var w *worker[J]
 	if p.crew.idle.len() > 0 {
 		w = p.popIdleLocked()
-		w.assigned = true
+		p.handLocked(w)
 	} else {
 		w = p.newWorker()
 		p.startLocked(w)
