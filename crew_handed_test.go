@@ -59,7 +59,7 @@ func TestCrew_HandedWorkersAreCountedUntilTheyRun(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		p.Resume()   // dispatched to idle workers
+		p.Resume() // dispatched to idle workers
 		if err := p.WaitIdle(context.Background()); err != nil {
 			t.Fatal(err)
 		}
