@@ -76,6 +76,9 @@ func TestSoak(t *testing.T) {
 // jobs ran and how many were skipped.
 func soakPool(t *testing.T) (ran, skipped uint64) {
 	workers, buf, queueFinished := 1+rand.IntN(16), rand.IntN(65), rand.IntN(2) == 0
+	if rand.IntN(4) == 0 { // a pool for I/O: its lock spins, and a caller far ahead yields
+		workers = 300 + rand.IntN(1000)
+	}
 	quiet := workerpool.WithPanicHandler(func(workerpool.Job, any, []byte) {})
 	opts := []workerpool.Option{quiet}
 	if rand.IntN(2) == 0 {
