@@ -32,15 +32,15 @@ import (
 // while no worker is idle or may be started, or the pool is paused; some
 // call is blocked only while waiting == bufferSize or its lane is benched.
 type intake[J Job] struct {
-	own          lane[J]        // the jobs queued on the pool itself
-	turns        rotation[J]    // lanes with waiting jobs, the one whose job starts next first
-	admits       rotation[J]    // lanes with blocked calls, the one admitted next first
-	waiting      int            // jobs in all lanes: Waiting, <= bufferSize
+	waiting      int            // jobs in all lanes: Waiting, <= bufferSize (the counts first: see Pool)
 	blockedCalls int            // blocked calls in all lanes: Blocked
 	benchedJobs  int            // of waiting, the jobs of benched lanes (groups at their Limit)
 	benchedCalls int            // of blockedCalls, the calls of benched lanes
-	spare        []*producer[J] // producer entries for reuse
 	woken        int            // producers whose job was accepted that have not run since (see starvedLocked)
+	own          lane[J]        // the jobs queued on the pool itself
+	turns        rotation[J]    // lanes with waiting jobs, the one whose job starts next first
+	admits       rotation[J]    // lanes with blocked calls, the one admitted next first
+	spare        []*producer[J] // producer entries for reuse
 }
 
 // A lane holds the waiting jobs and the blocked queuing calls of one group,

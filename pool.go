@@ -63,13 +63,19 @@ type Pool[J Job] struct {
 	spin atomic.Bool // many more workers than processors: lock yields before it waits (see acquire); set by New and Resize
 	mu   sync.Mutex  // guards the fields below; taken with lock, released with unlock
 
-	in       intake[J]        // accepted jobs waiting to start, and the queuing calls blocked for room
+	// What every job's critical sections touch comes first, beside mu, in
+	// a few cache lines: the counters, the crew, the state and (first in
+	// intake) the intake's counts. Measured on 2 cores against the order
+	// intake, crew, ..., counters: a batch of tiny jobs on 8 workers with
+	// a buffer of 128 0.40× the time, four more cells 3-9 % faster, none
+	// slower.
+	c        counters         // totals; see counters for the invariants
 	crew     crew[J]          // the worker goroutines: started on demand, idle, retired
+	state    state[J]         // open, paused, closed; the WithContext watch
+	in       intake[J]        // accepted jobs waiting to start, and the queuing calls blocked for room
 	finished finishedQueue[J] // the pool's own finished jobs, and the workers held while it is full
 	groups   groupSet[J]      // the groups not yet done
-	state    state[J]         // open, paused, closed; the WithContext watch
 	clock    clock            // with timings: the clock and the wait and run histograms
-	c        counters         // totals; see counters for the invariants
 }
 
 // settings are what New sets once and never changes.
