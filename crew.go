@@ -65,8 +65,8 @@ type crew[J Job] struct {
 	// the workers handed a job or started for one that have not yet begun
 	// to run it: runnable goroutines waiting for a processor, how far the
 	// producers are ahead of the Go scheduler (see yieldIfAhead). It goes
-	// up under mu (handLocked) and down in the worker's own goroutine as it
-	// picks its job up (pickUp), without mu.
+	// up under mu (handWorkerLocked) and down in the worker's own goroutine
+	// as it picks its job up (pickUp), without mu.
 	handed atomic.Int64
 }
 
@@ -85,23 +85,28 @@ func validIdleTimeout(d time.Duration) error {
 	return nil
 }
 
-// startLocked counts worker w started, its goroutine to be started by
-// handOff. w is given its first job, counted Running, which it runs at
-// once: a new worker needs no wake-up.
-func (p *Pool[J]) startLocked(w *worker[J]) {
-	p.crew.started++
-	w.fresh = true
-	p.handLocked(w)
-}
-
-// handLocked marks w, taken off idle or about to start, as handed its job;
-// in a pool for I/O it counts in handed until w picks the job up.
-func (p *Pool[J]) handLocked(w *worker[J]) {
+// handWorkerLocked returns the worker a job about to start goes to: an
+// idle worker (popIdleLocked), or else a new worker counted started, whose
+// goroutine handOff starts (it runs its first job at once: a new worker
+// needs no wake-up). The worker is marked handed its job, and in a pool for
+// I/O counted in handed until it picks the job up (pickUp). The caller has
+// checked that a worker is idle or may be started.
+func (p *Pool[J]) handWorkerLocked() *worker[J] {
+	var w *worker[J]
+	if p.crew.idle.len() > 0 {
+		w = p.popIdleLocked()
+	} else {
+		w = &worker[J]{fresh: true}
+		w.park.ready.L = &w.park.mu
+		w.hold.L = &p.mu
+		p.crew.started++
+	}
 	w.assigned = true
 	if p.spin.Load() {
 		w.counted = true
 		p.crew.handed.Add(1)
 	}
+	return w
 }
 
 // pickUp is w's goroutine taking up the job it was handed.
@@ -136,14 +141,6 @@ const yieldAbove = 256
 // exitLocked counts a worker's goroutine gone: it returns without touching
 // the pool again once the pool's mu is released.
 func (p *Pool[J]) exitLocked() { p.crew.started-- }
-
-// newWorker returns a worker for a goroutine about to be started.
-func (p *Pool[J]) newWorker() *worker[J] {
-	w := &worker[J]{}
-	w.park.ready.L = &w.park.mu
-	w.hold.L = &p.mu
-	return w
-}
 
 // parkLocked puts w in idle, the most recently parked, and arms the idle
 // timer if it is not armed. The caller then waits: in a pool for I/O (one
@@ -220,16 +217,12 @@ func (p *Pool[J]) dispatchLocked() {
 		if !p.plainStartableLocked() && !p.startableLocked() {
 			return
 		}
-		if p.crew.idle.len() > 0 {
-			w := p.popIdleLocked()
-			p.handLocked(w)
-			p.takeLocked(w)
-			w.wake()
-		} else {
-			w := p.newWorker()
-			p.startLocked(w)
-			p.takeLocked(w)
+		w := p.handWorkerLocked()
+		p.takeLocked(w)
+		if w.fresh {
 			p.handOff(w)
+		} else {
+			w.wake()
 		}
 	}
 }

@@ -28,7 +28,7 @@ type worker[J Job] struct {
 	retired   bool          // taken off idle by a shrink or the idle timeout (no longer counted started): the goroutine exits
 	holding   bool          // held by the finished queue: job is counted Finished, waiting for room there
 	fresh     bool          // counted started, its goroutine not started yet (see handOff)
-	counted   bool          // assigned, and counted in the crew's handed (see handLocked); cleared by pickUp
+	counted   bool          // assigned, and counted in the crew's handed (see handWorkerLocked); cleared by pickUp
 
 	// Owned by the worker goroutine (and the replacement it starts after a
 	// runtime.Goexit); never touched by others.
@@ -223,14 +223,7 @@ func (p *Pool[J]) starvedLocked() bool {
 // caller has checked that a worker is idle or may be started. With timings
 // the job waited 0.
 func (p *Pool[J]) assignLocked(job J, l *lane[J]) *worker[J] {
-	var w *worker[J]
-	if p.crew.idle.len() > 0 {
-		w = p.popIdleLocked()
-		p.handLocked(w)
-	} else {
-		w = p.newWorker()
-		p.startLocked(w)
-	}
+	w := p.handWorkerLocked()
 	w.job, w.lane = job, l
 	if p.cfg.timings {
 		w.started = p.clock.now
