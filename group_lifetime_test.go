@@ -53,15 +53,22 @@ func TestRegression_UnreachableGroupReleasesKeptJobs(t *testing.T) {
 		require.NoError(t, g.Wait())
 	}()
 	require.Equal(t, 2, p.Stats().Finished)
+	s := statsOnceKeptJobsReleased(p)
+	assert.Equal(t, 0, s.Finished, "the cleanup released the kept jobs")
+	assert.EqualValues(t, 2, s.Dropped)
+	assert.Zero(t, s.Groups)
+}
+
+// statsOnceKeptJobsReleased collects garbage until the cleanups of the
+// unreachable groups have released their kept jobs (Finished is 0), for 20 s
+// at most, and returns the pool's Stats then.
+func statsOnceKeptJobsReleased[J workerpool.Job](p *workerpool.Pool[J]) workerpool.Stats {
 	deadline := time.Now().Add(20 * time.Second)
 	for p.Stats().Finished > 0 && time.Now().Before(deadline) {
 		runtime.GC()
 		time.Sleep(time.Millisecond)
 	}
-	s := p.Stats()
-	assert.Equal(t, 0, s.Finished, "the cleanup released the kept jobs")
-	assert.EqualValues(t, 2, s.Dropped)
-	assert.Zero(t, s.Groups)
+	return p.Stats()
 }
 
 // The cleanup's argument reached the group through its kept jobs, so a
@@ -82,12 +89,7 @@ func TestRegression_KeptJobsReleasedWhenJobsPointAtTheirGroup(t *testing.T) {
 		}()
 	}
 	require.Equal(t, 2*groups, p.Stats().Finished)
-	deadline := time.Now().Add(20 * time.Second)
-	for p.Stats().Finished > 0 && time.Now().Before(deadline) {
-		runtime.GC()
-		time.Sleep(time.Millisecond)
-	}
-	s := p.Stats()
+	s := statsOnceKeptJobsReleased(p)
 	assert.Equal(t, 0, s.Finished, "the cleanups released the kept jobs")
 	assert.EqualValues(t, 2*groups, s.Dropped)
 	assert.Zero(t, s.Groups)

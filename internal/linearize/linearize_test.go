@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,40 +130,45 @@ func TestPoolIsLinearizable(t *testing.T) {
 // tornPool, whose Stats reads its counters in two critical sections, must
 // give an Illegal verdict.
 func TestTornPoolIsCaught(t *testing.T) {
-	for h := range 200 {
-		cfg := randomConfig()
-		cfg.Buf, cfg.Groups = max(cfg.Buf, 1), 0
-		ops := Record(cfg, newTornPool(cfg.Workers, cfg.Buf, cfg.QueueFinished), nil)
-		if res := check(t, cfg, ops, fmt.Sprintf("torn-%d", h)); res == porcupine.Illegal {
-			t.Logf("torn pool caught in history %d of %d operations: %s", h, len(ops), res)
-			return
-		} else if res == porcupine.Unknown {
-			t.Fatalf("history %d: the check timed out", h)
-		}
-	}
-	t.Fatal("200 histories of the torn pool all passed: the checker cannot see a torn snapshot")
+	requireCaught(t, "torn pool", func(cfg *Config) []porcupine.Operation {
+		cfg.Buf = max(cfg.Buf, 1)
+		return Record(*cfg, newTornPool(cfg.Workers, cfg.Buf, cfg.QueueFinished), nil)
+	})
 }
 
 // TestTornLiveIsCaught shows the checker sees Live: the real pool, whose
 // Stats reads Live from another instant than the rest, must give an
 // Illegal verdict.
 func TestTornLiveIsCaught(t *testing.T) {
-	for h := range 200 {
-		cfg := randomConfig()
-		cfg.Groups = 0
+	requireCaught(t, "torn Live", func(cfg *Config) []porcupine.Operation {
 		p, err := workerpool.New[*Job](cfg.Workers, cfg.Buf, cfg.QueueFinished, workerpool.WithIdleTimeout(time.Millisecond))
 		if err != nil {
 			t.Fatal(err)
 		}
-		ops := Record(cfg, tornLivePool{p}, nil)
-		if res := check(t, cfg, ops, fmt.Sprintf("torn-live-%d", h)); res == porcupine.Illegal {
-			t.Logf("torn Live caught in history %d of %d operations: %s", h, len(ops), res)
+		return Record(*cfg, tornLivePool{p}, nil)
+	})
+}
+
+// requireCaught records up to 200 histories of random configurations
+// without groups with record (which may adjust the configuration) and fails
+// unless the checker finds one of them Illegal: the variant named name,
+// which breaks linearizability, is caught.
+func requireCaught(t *testing.T, name string, record func(*Config) []porcupine.Operation) {
+	t.Helper()
+	for h := range 200 {
+		cfg := randomConfig()
+		cfg.Groups = 0
+		ops := record(&cfg)
+		res := check(t, cfg, ops, fmt.Sprintf("%s-%d", strings.ReplaceAll(name, " ", "-"), h))
+		switch res {
+		case porcupine.Illegal:
+			t.Logf("%s caught in history %d of %d operations: %s", name, h, len(ops), res)
 			return
-		} else if res == porcupine.Unknown {
-			t.Fatalf("history %d: the check timed out", h)
+		case porcupine.Unknown:
+			t.Fatalf("%s, history %d: the check timed out", name, h)
 		}
 	}
-	t.Fatal("200 histories with a torn Live all passed: the checker cannot see Live")
+	t.Fatalf("200 histories of the %s all passed: the checker cannot see it", name)
 }
 
 func TestMain(m *testing.M) {
