@@ -95,6 +95,46 @@ func TestCrew_BurstGivesItsWorkersBack(t *testing.T) {
 	})
 }
 
+// Stop lets every worker exit once the running jobs return, idle ones at
+// once, even with idle workers kept for ever (WithIdleTimeout(0)), in a pool
+// sized to the machine and in one for I/O: Live goes back to 0 and the
+// goroutines to what they were.
+func TestCrew_StopLetsEveryWorkerExit(t *testing.T) {
+	for _, size := range []int{runtime.GOMAXPROCS(0), 5 * runtime.GOMAXPROCS(0)} {
+		synctest.Test(t, func(t *testing.T) {
+			p := newPool[*blockJob](t, size, 4, false, workerpool.WithIdleTimeout(0))
+			before := bubbleGoroutines()
+			var quick []*blockJob
+			for i := range size { // every worker started, then idle
+				j := newBlockJob(i)
+				quick = append(quick, j)
+				require.NoError(t, p.QueueJob(j))
+			}
+			synctest.Wait()
+			releaseAll(quick...)
+			synctest.Wait()
+			running := []*blockJob{newBlockJob(size), newBlockJob(size + 1)}
+			for _, j := range running {
+				require.NoError(t, p.QueueJob(j))
+			}
+			synctest.Wait()
+			require.Equal(t, size, p.Stats().Live, "size %d", size)
+			require.NoError(t, p.Stop())
+			synctest.Wait()
+			assert.Equal(t, 2, p.Stats().Live, "size %d: the idle workers exited at once", size)
+			releaseAll(running...)
+			synctest.Wait()
+			s := p.Stats()
+			assert.Zero(t, s.Live, "size %d", size)
+			assert.Equal(t, before, bubbleGoroutines(), "size %d", size)
+			assert.EqualValues(t, size+2, s.Completed, "size %d", size)
+			for _, j := range append(quick, running...) {
+				assert.EqualValues(t, 1, j.runs.Load())
+			}
+		})
+	}
+}
+
 // The idle timeout retires the longest-idle worker first, after d to
 // 1.25 d of idling; d == 0 keeps idle workers; a negative d is an error.
 func TestCrew_IdleTimeout(t *testing.T) {
