@@ -34,13 +34,14 @@ type producer[J Job] struct {
 func (p *Pool[J]) queue(ctx context.Context, l *lane[J], job J) error {
 	nilJob := isNil(job)
 	p.lock()
-	// The common case first, inline, with refuseLocked's and acceptLocked's
-	// own predicates: nothing to refuse the job for, no worker to give it
-	// to, room in the intake.
-	if !nilJob && p.plainlyOpenLocked(l) && !p.workerForLocked(l) && p.in.waiting < p.cfg.bufferSize {
-		p.pushLocked(job, l)
-		p.unlock()
-		return nil
+	// The common case first: nothing to refuse the job for (refuseLocked's
+	// own predicate), and a worker or room in the intake to take it.
+	if !nilJob && p.plainlyOpenLocked(l) {
+		if ok, w := p.acceptLocked(l, job); ok {
+			p.unlock()
+			p.letRun(w)
+			return nil
+		}
 	}
 	if !p.made() {
 		p.unlock()
@@ -59,11 +60,18 @@ func (p *Pool[J]) queue(ctx context.Context, l *lane[J], job J) error {
 		}
 	}
 	p.unlock()
+	p.letRun(w)
+	return err
+}
+
+// letRun lets w, if not nil, run the job acceptLocked handed it: it is
+// called after the unlock, so that the wake-up stays out of the critical
+// section, and the caller yields if it is far ahead of the workers.
+func (p *Pool[J]) letRun(w *worker[J]) {
 	if w != nil {
-		p.handOff(w) // after the unlock: the worker runs the job at once
+		p.handOff(w)
 		p.yieldIfAhead()
 	}
-	return err
 }
 
 // queueContext is QueueJobContext: an already-ended ctx refuses at once.
@@ -96,10 +104,7 @@ func (p *Pool[J]) tryQueue(l *lane[J], job J) error {
 		}
 	}
 	p.unlock()
-	if w != nil {
-		p.handOff(w)
-		p.yieldIfAhead()
-	}
+	p.letRun(w)
 	return err
 }
 
