@@ -99,10 +99,10 @@ func (p *Pool[J]) handWorkerLocked() *worker[J] {
 	} else {
 		w = &worker[J]{fresh: true}
 		w.park.ready.L = &w.park.mu
-		w.hold.L = &p.mu
+		w.hold.L = p.locker()
 		p.crew.started++
 	}
-	w.assigned = true
+	w.assigned, w.lastOne = true, true
 	if p.spin.Load() {
 		if p.crew.handoffs++; p.crew.handoffs%handSample == 0 {
 			w.counted = true

@@ -33,7 +33,7 @@ type finishedQueue[J Job] struct {
 }
 
 // init readies q for a pool with the given sizes whose mutex is mu.
-func (q *finishedQueue[J]) init(mu *sync.Mutex, workers, bufferSize int) {
+func (q *finishedQueue[J]) init(mu sync.Locker, workers, bufferSize int) {
 	q.limit, q.bufferSize = finishedLimit(workers, bufferSize), bufferSize
 	q.jobs.init(q.limit, q.limit)
 	q.ready.L = mu

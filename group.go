@@ -66,7 +66,7 @@ func (p *Pool[J]) NewGroup(ctx context.Context, opts ...GroupOption) *Group[J] {
 	g.lane.init(0, p.cfg.bufferSize) // a group per request allocates for the jobs it has
 	g.ctx.Context, g.cancel = context.WithCancelCause(ctx)
 	g.ctx.pool, g.ctx.values = p, &p.ctx
-	g.changed.L = &p.mu
+	g.changed.L = p.locker()
 	if cfg.keep {
 		g.kept = newKeptJobs(g)
 	}

@@ -158,7 +158,8 @@ func produceInGroups(t testing.TB, p *workerpool.Pool[*hammerJob], jobs []*hamme
 // most once, and that the groups' totals plus the pool's own jobs equal the
 // pool's totals.
 func TestGroup_Hammer(t *testing.T) {
-	for _, tt := range []struct{ workers, buf int }{{1, 0}, {2, 1}, {4, 16}, {8, 128}} {
+	forIO := 4*runtime.GOMAXPROCS(0) + 4 // untimed (see groupHammer): its workers leave completions to the lock's holder
+	for _, tt := range []struct{ workers, buf int }{{1, 0}, {2, 1}, {4, 16}, {8, 128}, {forIO, 0}, {forIO, 16}} {
 		t.Run(fmt.Sprintf("workers=%d/buf=%d", tt.workers, tt.buf), func(t *testing.T) {
 			groupHammer(t, tt.workers, tt.buf, 300)
 		})
@@ -169,8 +170,12 @@ func TestGroup_Hammer(t *testing.T) {
 // returns how many jobs ran and how many were skipped.
 func groupHammer(t testing.TB, workers, buf, perProducer int) (ran, skipped uint64) {
 	ignorePanics := workerpool.WithPanicHandler(func(workerpool.Job, any, []byte) {})
-	p, err := workerpool.New[*hammerJob](workers, buf, true, ignorePanics, workerpool.WithTimings(),
-		workerpool.WithIdleTimeout(time.Millisecond))
+	opts := []workerpool.Option{ignorePanics, workerpool.WithIdleTimeout(time.Millisecond)}
+	timed := workers <= 4*runtime.GOMAXPROCS(0) // a pool for I/O is not, so that its completions can be left to the lock's holder
+	if timed {
+		opts = append(opts, workerpool.WithTimings())
+	}
+	p, err := workerpool.New[*hammerJob](workers, buf, true, opts...)
 	require.NoError(t, err)
 	goroutines := max(4, runtime.GOMAXPROCS(0)*2)
 	gt := newGroupTally()
@@ -274,7 +279,9 @@ func groupHammer(t testing.TB, workers, buf, perProducer int) (ran, skipped uint
 	assert.Equal(t, s.Completed, total.Completed+ownRan)
 	assert.Equal(t, s.Skipped, total.Skipped+ownAccepted-ownRan)
 	assert.Zero(t, s.Waiting+s.Running+s.Finished+s.Blocked+s.Held+s.Groups)
-	assert.Equal(t, ran, s.Wait.Count, "every job that ran was measured")
-	assert.Equal(t, ran, s.Run.Count)
+	if timed {
+		assert.Equal(t, ran, s.Wait.Count, "every job that ran was measured")
+		assert.Equal(t, ran, s.Run.Count)
+	}
 	return ran, skipped
 }

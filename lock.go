@@ -2,6 +2,7 @@ package workerpool
 
 import (
 	"runtime"
+	"sync"
 	"time"
 )
 
@@ -60,5 +61,99 @@ const spinAbove = 4
 // for its mutex.
 func spins(workers int) bool { return workers > spinAbove*runtime.GOMAXPROCS(0) }
 
-// unlock releases the pool's mu, taken by lock.
-func (p *Pool[J]) unlock() { p.mu.Unlock() }
+// unlock releases the pool's mu, taken by lock (or by a TryLock). It
+// completes the jobs whose workers left their completion to the holder
+// (see lockOrLeave) first, and again after the release if one was left
+// meanwhile and mu is free: a worker that leaves its completion after the
+// first look, and fails its own TryLock before the release, relies on the
+// second. Every release of mu goes through here, the Conds' too (see
+// locker), so none is left behind.
+func (p *Pool[J]) unlock() {
+	if p.left.Load() != nil {
+		p.completeLeftLocked()
+	}
+	p.mu.Unlock()
+	for p.left.Load() != nil && p.mu.TryLock() {
+		p.completeLeftLocked()
+		p.mu.Unlock()
+	}
+}
+
+// locker is the pool's mu as the L of a sync.Cond: a waiter releases mu
+// with unlock, so that it completes what was left to it, and takes it
+// back as a plain mu.Lock (no clock reading, no yields).
+type locker[J Job] Pool[J]
+
+func (l *locker[J]) Lock()   { l.mu.Lock() }
+func (l *locker[J]) Unlock() { (*Pool[J])(l).unlock() }
+
+// locker returns the L of the Conds whose waiters wait for mu.
+func (p *Pool[J]) locker() sync.Locker { return (*locker[J])(p) }
+
+// lockOrLeave is where a worker of a pool for I/O whose job has returned
+// goes for mu to complete it: it reports true once it holds mu; or, if
+// another goroutine holds it, it leaves the completion to that holder,
+// which completes the job and decides w's next step before it releases mu
+// (completeLeftLocked), and reports false: w then waits on its parker
+// (waitHanded) without having waited for mu. With many goroutines queuing
+// tiny jobs on a pool for I/O, half of the pool's critical sections are
+// completions, and their workers need not take their turn for mu: measured
+// on 2 cores, 200,000 workers, 100 to 10,000 goroutines queuing 1,000,000
+// tiny jobs, 0.76-0.95× ants' time, against 1.06-1.17× before.
+//
+// Only a worker that got its job while no other job or call waited
+// (w.lastOne) leaves: it would most likely park next, and waits on its
+// parker in any case. One that got its job from a queue with more behind
+// it takes mu, as it would wait on its parker for the holder to hand it
+// the next job (64 workers, tiny jobs, buffer 4,096: 2.8× the time per job
+// when every worker left). A completion that may hold its worker (a job
+// of the pool's own lane with a finished queue) or that is timed is never
+// left: the holder could not park w in the finished queue, and its clock
+// reading may be older than the job's end.
+func (p *Pool[J]) lockOrLeave(w *worker[J]) bool {
+	if !w.lastOne || !p.spin.Load() || p.cfg.timings || p.cfg.queueFinished && w.lane.group == nil {
+		p.lock()
+		return true
+	}
+	if p.mu.TryLock() {
+		return true
+	}
+	for { // push w on left
+		w.nextLeft = p.left.Load()
+		if p.left.CompareAndSwap(w.nextLeft, w) {
+			break
+		}
+	}
+	// The holder that made the TryLock fail may have released mu, looking
+	// at left for the last time, before the push: if mu is free now,
+	// complete it here. If it is held, its holder looks at left after the
+	// push, as it releases mu (see unlock).
+	if p.mu.TryLock() {
+		p.unlock()
+	}
+	return false
+}
+
+// completeLeftLocked completes the jobs whose workers left the completion
+// to mu's holder (see lockOrLeave), and decides each worker's next step as
+// it would have: the next job (w is woken to run it, assigned), idle (it
+// already waits on its parker, so it parks there), or exit (woken,
+// retired, it exits).
+func (p *Pool[J]) completeLeftLocked() {
+	for w := p.left.Swap(nil); w != nil; {
+		next := w.nextLeft
+		w.nextLeft = nil
+		p.completeLocked(w)
+		switch p.nextLocked(w) {
+		case stepRun:
+			w.assigned = true
+			w.park.wake()
+		case stepPark:
+			w.onParker = true
+		case stepExit:
+			w.retired = true
+			w.park.wake()
+		}
+		w = next
+	}
+}

@@ -28,7 +28,9 @@ import (
 //     it.
 //  3. Running: runJob, outside the lock; the time slice (timeslice.go) may
 //     yield the processor first.
-//  4. Completing (worker.go): completeLocked counts the job and delivers it:
+//  4. Completing (worker.go): completeLocked counts the job and delivers it
+//     (in a pool for I/O, a worker that finds the lock held may leave this
+//     to the holder, which does it before releasing the lock: lock.go):
 //     to the finished queue (finished.go, which may hold the worker while it
 //     is full), to its group (group.go, keptjobs.go), or dropped; then
 //     settleLocked (shutdown.go) wakes WaitIdle and ends a closed pool.
@@ -60,8 +62,9 @@ type Pool[J Job] struct {
 	ctx    jobContext         // what the pool's own jobs run with; ends at Stop or when the work is over
 	cancel context.CancelFunc // ends ctx
 
-	spin atomic.Bool // many more workers than processors: lock yields before it waits (see acquire); set by New and Resize
-	mu   sync.Mutex  // guards the fields below; taken with lock, released with unlock
+	spin atomic.Bool               // many more workers than processors: lock yields before it waits (see acquire); set by New and Resize
+	mu   sync.Mutex                // guards the fields below; taken with lock, released with unlock
+	left atomic.Pointer[worker[J]] // workers whose job's completion was left to mu's holder, linked by nextLeft (see lockOrLeave)
 
 	// What every job's critical sections touch comes first, beside mu, in
 	// a few cache lines: the counters, the crew, the state and (first in
@@ -174,8 +177,8 @@ func New[J Job](workers, bufferSize int, queueFinished bool, opts ...Option) (*P
 	}
 	p.ctx.Context, p.cancel = context.WithCancel(context.WithoutCancel(parent))
 	p.ctx.pool = p
-	p.finished.init(&p.mu, workers, bufferSize)
-	p.state.isIdle.L = &p.mu
+	p.finished.init(p.locker(), workers, bufferSize)
+	p.state.isIdle.L = p.locker()
 
 	p.lock()
 	defer p.unlock()

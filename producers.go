@@ -257,7 +257,7 @@ func (p *Pool[J]) producerLocked() *producer[J] {
 		return pr
 	}
 	pr := &producer[J]{}
-	pr.wake.L = &p.mu
+	pr.wake.L = p.locker()
 	return pr
 }
 

@@ -46,7 +46,7 @@ func TestSoak(t *testing.T) {
 		if pools%2 == 0 {
 			ran, skip = soakPool(t)
 		} else { // a pool shared by groups that are made, cancelled, stopped and waited at random
-			ran, skip = groupHammer(t, 1+rand.IntN(16), rand.IntN(65), 2000+rand.IntN(4000))
+			ran, skip = groupHammer(t, 1+rand.IntN(16)+rand.IntN(2)*300, rand.IntN(65), 2000+rand.IntN(4000)) // one in two a pool for I/O
 		}
 		pools++
 		jobs += ran

@@ -29,6 +29,8 @@ type worker[J Job] struct {
 	holding   bool          // held by the finished queue: job is counted Finished, waiting for room there
 	fresh     bool          // counted started, its goroutine not started yet (see handOff)
 	counted   bool          // assigned, and counted in the crew's handed (see handWorkerLocked); cleared by pickUp
+	nextLeft  *worker[J]    // the next worker on the pool's left list, while w is on it (see lockOrLeave)
+	lastOne   bool          // no other job or call was waiting when w got job: it may leave job's completion to the lock's holder (see lockOrLeave)
 
 	// Owned by the worker goroutine (and the replacement it starts after a
 	// runtime.Goexit); never touched by others.
@@ -111,9 +113,11 @@ func (p *Pool[J]) failEarly(w *worker[J]) {
 // runJobs is the worker loop: it runs jobs until the pool has no more for w,
 // and reports false; or until a job panics, and then reports true with the
 // panic recovered into w. It completes a job and takes the next one in one
-// critical section, and it is where a worker parks, in two places: while no
-// job is there for it (in idle), and while its finished job waits for room
-// in the finished queue (held there).
+// critical section, and it is where a worker parks, in three places: while
+// no job is there for it (in idle), while its finished job waits for room
+// in the finished queue (held there), and, in a pool for I/O, after it
+// left its job's completion to the lock's holder (see lockOrLeave), until
+// the holder hands it the next job or it is parked in idle and one comes.
 func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 	defer func() {
 		if w.running { // the job panicked or called runtime.Goexit
@@ -140,13 +144,10 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 				continue // nextLocked takes it from here
 			}
 			p.unlock()
-			w.park.wait() // parked in idle: a job handed over, a retirement, Close or Stop wakes w
-			w.slice.parked()
-			if !w.assigned {
+			if !p.waitHanded(w) {
 				p.lock() // retired, or unparked by Close or Stop: decide under the lock
 				continue
 			}
-			p.pickUp(w) // handed a job, counted Running: run it without retaking the lock
 		case stepExit:
 			p.unlock()
 			return false
@@ -161,11 +162,34 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 				w.slice.resumed()
 			}
 		}
-		w.running = true
-		w.err = p.runJob(w) // a panic in Err counts as the job's
-		w.running, w.returned = false, true
-		p.lock()
+		for { // until w holds the lock
+			w.running = true
+			w.err = p.runJob(w) // a panic in Err counts as the job's
+			w.running, w.returned = false, true
+			if p.lockOrLeave(w) {
+				break
+			}
+			if !p.waitHanded(w) { // its completion left to the lock's holder
+				p.lock() // retired, or unparked by Close or Stop: decide under the lock
+				break
+			}
+		}
 	}
+}
+
+// waitHanded is where worker w of a pool for I/O waits on its parker while
+// it is parked in idle (or its job's completion is left to the lock's
+// holder, see lockOrLeave): until a job is handed to it (it reports true,
+// the job counted Running, to run without retaking the lock), or it is
+// retired, or Close or Stop unparks it (it reports false).
+func (p *Pool[J]) waitHanded(w *worker[J]) bool {
+	w.park.wait() // parked in idle: a job handed over, a retirement, Close or Stop wakes w
+	w.slice.parked()
+	if !w.assigned {
+		return false
+	}
+	p.pickUp(w)
+	return true
 }
 
 // A step is what a worker does next.
