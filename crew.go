@@ -102,7 +102,7 @@ func (p *Pool[J]) handWorkerLocked() *worker[J] {
 		w.hold.L = p.locker()
 		p.crew.started++
 	}
-	w.assigned, w.lastOne = true, true
+	w.assigned = true
 	if p.spin.Load() {
 		if p.crew.handoffs++; p.crew.handoffs%handSample == 0 {
 			w.counted = true

@@ -204,7 +204,7 @@ func (p *Pool[J]) takeLocked(w *worker[J]) {
 	}
 	p.countRunningLocked(w.lane)
 	p.refillLocked()
-	w.lastOne = p.in.waiting == 0 && p.in.blockedCalls == 0
+	w.mayLeave = p.mayLeaveLocked(w)
 	if p.cfg.timings {
 		w.started = p.clock.now
 		p.clock.wait.record(w.started - accepted)

@@ -53,6 +53,10 @@ func (p *Pool[J]) acquire() {
 	p.mu.Lock()
 }
 
+// cacheLine is the size of a cache line, or more, on the machines Go runs
+// on.
+const cacheLine = 128
+
 // spinAbove is how many workers per processor a pool may have before its
 // lock yields (see acquire).
 const spinAbove = 4
@@ -73,6 +77,14 @@ func (p *Pool[J]) unlock() {
 		p.completeLeftLocked()
 	}
 	p.mu.Unlock()
+	if p.left.Load() != nil {
+		p.completeLeftUnlocked()
+	}
+}
+
+// completeLeftUnlocked is unlock's second look: while completions are
+// left and mu is free, it takes mu and completes them.
+func (p *Pool[J]) completeLeftUnlocked() {
 	for p.left.Load() != nil && p.mu.TryLock() {
 		p.completeLeftLocked()
 		p.mu.Unlock()
@@ -92,32 +104,45 @@ func (p *Pool[J]) locker() sync.Locker { return (*locker[J])(p) }
 
 // lockOrLeave is where a worker of a pool for I/O whose job has returned
 // goes for mu to complete it: it reports true once it holds mu; or, if
-// another goroutine holds it, it leaves the completion to that holder,
-// which completes the job and decides w's next step before it releases mu
-// (completeLeftLocked), and reports false: w then waits on its parker
-// (waitHanded) without having waited for mu. With many goroutines queuing
-// tiny jobs on a pool for I/O, half of the pool's critical sections are
-// completions, and their workers need not take their turn for mu: measured
-// on 2 cores, 200,000 workers, 100 to 10,000 goroutines queuing 1,000,000
-// tiny jobs, 0.76-0.95× ants' time, against 1.06-1.17× before.
-//
-// Only a worker that got its job while no other job or call waited
-// (w.lastOne) leaves: it would most likely park next, and waits on its
-// parker in any case. One that got its job from a queue with more behind
-// it takes mu, as it would wait on its parker for the holder to hand it
-// the next job (64 workers, tiny jobs, buffer 4,096: 2.8× the time per job
-// when every worker left). A completion that may hold its worker (a job
-// of the pool's own lane with a finished queue) or that is timed is never
-// left: the holder could not park w in the finished queue, and its clock
-// reading may be older than the job's end.
+// w.mayLeave and another goroutine holds mu, it leaves the completion to
+// that holder, which completes the job and decides w's next step before it
+// releases mu (completeLeftLocked), and reports false: w then waits on its
+// parker (waitHanded) without having waited for mu. With many goroutines
+// queuing tiny jobs on a pool for I/O, half of the pool's critical
+// sections are completions, and their workers need not take their turn
+// for mu: measured on 2 cores, 200,000 workers, 100 to 10,000 goroutines
+// queuing 1,000,000 tiny jobs, 0.88-0.98× ants' time, against 1.06-1.12×
+// before.
 func (p *Pool[J]) lockOrLeave(w *worker[J]) bool {
-	if !w.lastOne || !p.spin.Load() || p.cfg.timings || p.cfg.queueFinished && w.lane.group == nil {
+	if !w.mayLeave {
 		p.lock()
 		return true
 	}
 	if p.mu.TryLock() {
 		return true
 	}
+	p.leave(w)
+	return false
+}
+
+// mayLeaveLocked reports whether w, just given its job, may leave the
+// job's completion to the lock's holder (see lockOrLeave): in a pool for
+// I/O, when no other job or call waited. Such a worker would most likely
+// park next, and waits on its parker in any case; one that got its job
+// from a queue with more behind it takes mu instead, as it would only wait
+// on its parker for the holder to hand it the next job (64 workers, tiny
+// jobs, buffer 4,096: 2.8× the time per job when every worker left). A
+// completion that may hold its worker (a job of the pool's own lane with a
+// finished queue) or that is timed is never left: the holder could not
+// park w in the finished queue, and its clock reading may be older than
+// the job's end.
+func (p *Pool[J]) mayLeaveLocked(w *worker[J]) bool {
+	return p.spin.Load() && !p.cfg.timings && (w.lane.group != nil || !p.cfg.queueFinished) &&
+		p.in.waiting == 0 && p.in.blockedCalls == 0
+}
+
+// leave puts w on left, for mu's holder to complete its job.
+func (p *Pool[J]) leave(w *worker[J]) {
 	for { // push w on left
 		w.nextLeft = p.left.Load()
 		if p.left.CompareAndSwap(w.nextLeft, w) {
@@ -131,7 +156,6 @@ func (p *Pool[J]) lockOrLeave(w *worker[J]) bool {
 	if p.mu.TryLock() {
 		p.unlock()
 	}
-	return false
 }
 
 // completeLeftLocked completes the jobs whose workers left the completion

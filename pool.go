@@ -58,13 +58,17 @@ type WorkerPool = Pool[Job]
 // A Pool is safe for concurrent use by multiple goroutines.
 // A Pool must not be copied after first use.
 type Pool[J Job] struct {
+	// left is on a cache line of its own: every release of mu looks at it,
+	// after the release too, when the line of mu has gone to the next holder.
+	left atomic.Pointer[worker[J]] // workers whose job's completion was left to mu's holder, linked by nextLeft (see lockOrLeave)
+	_    [cacheLine - 8]byte
+
 	cfg    settings           // set by New, never changed: read without the lock
 	ctx    jobContext         // what the pool's own jobs run with; ends at Stop or when the work is over
 	cancel context.CancelFunc // ends ctx
 
-	spin atomic.Bool               // many more workers than processors: lock yields before it waits (see acquire); set by New and Resize
-	mu   sync.Mutex                // guards the fields below; taken with lock, released with unlock
-	left atomic.Pointer[worker[J]] // workers whose job's completion was left to mu's holder, linked by nextLeft (see lockOrLeave)
+	spin atomic.Bool // many more workers than processors: lock yields before it waits (see acquire); set by New and Resize
+	mu   sync.Mutex  // guards the fields below; taken with lock, released with unlock
 
 	// What every job's critical sections touch comes first, beside mu, in
 	// a few cache lines: the counters, the crew, the state and (first in

@@ -30,7 +30,7 @@ type worker[J Job] struct {
 	fresh     bool          // counted started, its goroutine not started yet (see handOff)
 	counted   bool          // assigned, and counted in the crew's handed (see handWorkerLocked); cleared by pickUp
 	nextLeft  *worker[J]    // the next worker on the pool's left list, while w is on it (see lockOrLeave)
-	lastOne   bool          // no other job or call was waiting when w got job: it may leave job's completion to the lock's holder (see lockOrLeave)
+	mayLeave  bool          // w may leave job's completion to the lock's holder (see mayLeaveLocked)
 
 	// Owned by the worker goroutine (and the replacement it starts after a
 	// runtime.Goexit); never touched by others.
@@ -249,6 +249,7 @@ func (p *Pool[J]) starvedLocked() bool {
 func (p *Pool[J]) assignLocked(job J, l *lane[J]) *worker[J] {
 	w := p.handWorkerLocked()
 	w.job, w.lane = job, l
+	w.mayLeave = p.mayLeaveLocked(w)
 	if p.cfg.timings {
 		w.started = p.clock.now
 		p.clock.wait.record(0)
