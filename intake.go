@@ -32,15 +32,15 @@ import (
 // while no worker is idle or may be started, or the pool is paused; some
 // call is blocked only while waiting == bufferSize or its lane is benched.
 type intake[J Job] struct {
-	waiting      int            // jobs in all lanes: Waiting, <= bufferSize (the counts first: see Pool)
-	blockedCalls int            // blocked calls in all lanes: Blocked
-	benchedJobs  int            // of waiting, the jobs of benched lanes (groups at their Limit)
-	benchedCalls int            // of blockedCalls, the calls of benched lanes
-	woken        int            // producers whose job was accepted that have not run since (see starvedLocked)
-	own          lane[J]        // the jobs queued on the pool itself
-	turns        rotation[J]    // lanes with waiting jobs, the one whose job starts next first
-	admits       rotation[J]    // lanes with blocked calls, the one admitted next first
-	spare        []*producer[J] // producer entries for reuse
+	waiting      int               // jobs in all lanes: Waiting, <= bufferSize (the counts first: see Pool)
+	blockedCalls int               // blocked calls in all lanes: Blocked
+	benchedJobs  int               // of waiting, the jobs of benched lanes (groups at their Limit)
+	benchedCalls int               // of blockedCalls, the calls of benched lanes
+	woken        int               // producers whose job was accepted that have not run since (see starvedLocked)
+	own          lane[J]           // the jobs queued on the pool itself
+	turns        rotation[J]       // lanes with waiting jobs, the one whose job starts next first
+	admits       rotation[J]       // lanes with blocked calls, the one admitted next first
+	spare        []*blockedCall[J] // blockedCall entries for reuse
 }
 
 // A lane holds the waiting jobs and the blocked queuing calls of one group,
@@ -153,10 +153,10 @@ func (p *Pool[J]) popLocked() (job J, l *lane[J], accepted time.Duration) {
 	return job, l, accepted
 }
 
-// blockLocked adds pr, a call of lane l waiting for room, behind l's other
+// blockLocked adds bc, a call of lane l waiting for room, behind l's other
 // blocked calls.
-func (p *Pool[J]) blockLocked(l *lane[J], pr *producer[J]) {
-	l.blocked.pushBack(pr)
+func (p *Pool[J]) blockLocked(l *lane[J], bc *blockedCall[J]) {
+	l.blocked.pushBack(bc)
 	p.in.blockedCalls++
 	if !p.in.admits.has(l) {
 		if l.benched {
@@ -174,15 +174,15 @@ func (p *Pool[J]) blockLocked(l *lane[J], pr *producer[J]) {
 // p.in.blockedCalls > p.in.benchedCalls.
 func (p *Pool[J]) acceptBlockedLocked() (J, *lane[J]) {
 	l := p.in.admits.frontWaiting()
-	pr := l.blocked.popFront()
+	bc := l.blocked.popFront()
 	p.in.blockedCalls--
 	p.in.admits.serve(l.blocked.n > 0)
-	job := pr.job
+	job := bc.job
 	var zero J
-	pr.job, pr.accepted = zero, true
+	bc.job, bc.accepted = zero, true
 	p.in.woken++
 	l.woken++
-	pr.wake.Signal()
+	bc.wake.Signal()
 	return job, l
 }
 
@@ -321,10 +321,10 @@ func (p *Pool[J]) rejectBlockedLocked(l *lane[J]) {
 	p.in.admits.leave(l)
 }
 
-// withdrawLocked takes pr, a blocked call of l that gave up (its context
+// withdrawLocked takes bc, a blocked call of l that gave up (its context
 // ended) before it was accepted or refused, out of l.
-func (p *Pool[J]) withdrawLocked(l *lane[J], pr *producer[J]) {
-	l.blocked.remove(pr)
+func (p *Pool[J]) withdrawLocked(l *lane[J], bc *blockedCall[J]) {
+	l.blocked.remove(bc)
 	p.in.blockedCalls--
 	switch {
 	case l.benched:

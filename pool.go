@@ -14,11 +14,11 @@ import (
 // The life of a job, in the order its functions run (every step that moves
 // a job or a counter runs under the pool's mu, taken with lock):
 //
-//  1. Queuing (producers.go): QueueJob calls queue, which refuses the job
+//  1. Queuing (queuing.go): QueueJob calls queue, which refuses the job
 //     (refuseLocked: closed, group closed, nil) or accepts it
 //     (acceptLocked): to an idle or new worker (assignLocked, then handOff
 //     after the unlock, crew.go and worker.go), into its lane of the intake
-//     (pushLocked, intake.go), or else the call blocks as a producer
+//     (pushLocked, intake.go), or else the call blocks, a blockedCall
 //     (waitAcceptedLocked) until a worker admits it (acceptBlockedLocked).
 //  2. Starting (worker.go, intake.go): a worker's loop, runJobs, asks
 //     nextLocked what to do; takeLocked takes the next job by the turn rule

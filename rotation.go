@@ -119,44 +119,44 @@ func (r *rotation[J]) leave(l *lane[J]) {
 	ll.prev, ll.next, ll.served = nil, nil, 0
 }
 
-// calls is a FIFO of blocked queuing calls, a doubly linked list through the
-// producers, so that a call that gives up leaves it in O(1).
+// calls is a FIFO of blocked queuing calls, a doubly linked list through
+// their blockedCall entries, so that a call that gives up leaves it in O(1).
 type calls[J Job] struct {
-	head, tail *producer[J] // oldest, newest; nil when n == 0
-	n          int          // calls in the list
+	head, tail *blockedCall[J] // oldest, newest; nil when n == 0
+	n          int             // calls in the list
 }
 
-// pushBack adds pr, which is in no list, at the back.
-func (c *calls[J]) pushBack(pr *producer[J]) {
-	pr.prev, pr.next = c.tail, nil
+// pushBack adds bc, which is in no list, at the back.
+func (c *calls[J]) pushBack(bc *blockedCall[J]) {
+	bc.prev, bc.next = c.tail, nil
 	if c.tail == nil {
-		c.head = pr
+		c.head = bc
 	} else {
-		c.tail.next = pr
+		c.tail.next = bc
 	}
-	c.tail = pr
+	c.tail = bc
 	c.n++
 }
 
 // popFront removes and returns the oldest call. The caller has checked n > 0.
-func (c *calls[J]) popFront() *producer[J] {
-	pr := c.head
-	c.remove(pr)
-	return pr
+func (c *calls[J]) popFront() *blockedCall[J] {
+	bc := c.head
+	c.remove(bc)
+	return bc
 }
 
-// remove takes pr, which is in the list, out of it.
-func (c *calls[J]) remove(pr *producer[J]) {
-	if pr.prev == nil {
-		c.head = pr.next
+// remove takes bc, which is in the list, out of it.
+func (c *calls[J]) remove(bc *blockedCall[J]) {
+	if bc.prev == nil {
+		c.head = bc.next
 	} else {
-		pr.prev.next = pr.next
+		bc.prev.next = bc.next
 	}
-	if pr.next == nil {
-		c.tail = pr.prev
+	if bc.next == nil {
+		c.tail = bc.prev
 	} else {
-		pr.next.prev = pr.prev
+		bc.next.prev = bc.prev
 	}
-	pr.prev, pr.next = nil, nil
+	bc.prev, bc.next = nil, nil
 	c.n--
 }

@@ -15,7 +15,7 @@ func testLanes(weights ...int) []*lane[Job] {
 	for i, w := range weights {
 		ls[i] = &lane[Job]{weight: w}
 		ls[i].jobs.push(JobFunc(func() {}))
-		ls[i].blocked.pushBack(&producer[Job]{})
+		ls[i].blocked.pushBack(&blockedCall[Job]{})
 	}
 	return ls
 }
@@ -84,15 +84,15 @@ func TestRotation_MidTurnKeepsItsPlace(t *testing.T) {
 	ls[0].blocked.popFront()
 	r.serve(false) // 1 of its 3
 	assert.Same(t, ls[0], r.front, "mid-turn, it keeps its place")
-	ls[0].blocked.pushBack(&producer[Job]{}) // its caller is back
-	r.serve(true)                            // 2 of 3
+	ls[0].blocked.pushBack(&blockedCall[Job]{}) // its caller is back
+	r.serve(true)                               // 2 of 3
 	assert.Same(t, ls[0], r.front)
 	ls[0].blocked.popFront()
 	r.serve(false) // 3 of 3: its turn is over and it has nothing: it leaves
 	assert.False(t, r.has(ls[0]))
 	assert.Same(t, ls[1], r.front)
 
-	ls[0].blocked.pushBack(&producer[Job]{})
+	ls[0].blocked.pushBack(&blockedCall[Job]{})
 	r.join(ls[0])
 	r.serve(true) // lane 1's turn; lane 0 next
 	ls[0].blocked.popFront()
@@ -103,15 +103,15 @@ func TestRotation_MidTurnKeepsItsPlace(t *testing.T) {
 
 func TestCalls_FIFOWithRemovalFromAnywhere(t *testing.T) {
 	var c calls[Job]
-	prs := []*producer[Job]{{}, {}, {}, {}}
-	for _, pr := range prs {
-		c.pushBack(pr)
+	bcs := []*blockedCall[Job]{{}, {}, {}, {}}
+	for _, bc := range bcs {
+		c.pushBack(bc)
 	}
-	c.remove(prs[2])
-	c.remove(prs[0])
+	c.remove(bcs[2])
+	c.remove(bcs[0])
 	assert.Equal(t, 2, c.n)
-	assert.Same(t, prs[1], c.popFront())
-	assert.Same(t, prs[3], c.popFront())
+	assert.Same(t, bcs[1], c.popFront())
+	assert.Same(t, bcs[3], c.popFront())
 	assert.Zero(t, c.n)
 	assert.Nil(t, c.head)
 	assert.Nil(t, c.tail)

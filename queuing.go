@@ -8,25 +8,27 @@ import (
 )
 
 // This file is the queuing side: how a job is refused, accepted, or waits
-// for room as a blocked producer. Every queuing call, on the pool or on a
+// for room as a blocked call. Every queuing call, on the pool or on a
 // group, comes through here with the lane its jobs go to.
 
-// A producer is a queuing call blocked because the intake has no room.
-// It waits on its own Cond, so that the worker that frees a slot can accept
-// the producer's job on its behalf and wake exactly that producer: the job
-// moves into the intake without the producer having to run first, as a
-// channel send moves a blocked sender's value. With bufferSize 0 the worker
-// takes the job straight from the producer, which is the unbuffered handoff.
+// A blockedCall is a queuing call blocked because the intake has no room
+// (Stats.Blocked counts them; a blocked call is admitted when a worker
+// accepts its job). It waits on its own Cond, so that the worker that
+// frees a slot can accept the call's job on its behalf and wake exactly
+// that call: the job moves into the intake without the calling goroutine
+// having to run first, as a channel send moves a blocked sender's value.
+// With bufferSize 0 the worker takes the job straight from the blocked
+// call, which is the unbuffered handoff.
 //
 // A queuing call uses one entry for all its jobs, taken from the pool's spare
 // list and put back when the call returns, so blocking does not allocate once
 // the pool has warmed up.
-type producer[J Job] struct {
+type blockedCall[J Job] struct {
 	wake     sync.Cond // L is the pool's mu; signalled when accepted becomes true, or its lane closes
 	job      J         // the job offered; zeroed once accepted
 	accepted bool      // a worker accepted job: it is counted Queued
 
-	prev, next *producer[J] // its neighbours in its lane's blocked calls while it waits there
+	prev, next *blockedCall[J] // its neighbours in its lane's blocked calls while it waits there
 }
 
 // queue is QueueJob and QueueJobContext: it accepts job into l or blocks,
@@ -53,9 +55,9 @@ func (p *Pool[J]) queue(ctx context.Context, l *lane[J], job J) error {
 		var ok bool
 		if ok, w = p.acceptLocked(l, job); !ok {
 			var cw ctxWaker
-			pr := p.producerLocked()
-			err = p.waitAcceptedLocked(ctx, &cw, l, pr, job)
-			p.recycleLocked(pr)
+			bc := p.blockedCallLocked()
+			err = p.waitAcceptedLocked(ctx, &cw, l, bc, job)
+			p.recycleLocked(bc)
 			cw.stop()
 		}
 	}
@@ -118,7 +120,7 @@ func (p *Pool[J]) queueJobs(ctx context.Context, l *lane[J], jobs []J, call stri
 	p.mustBeMade(call)
 	p.lock()
 	defer p.unlock()
-	var pr *producer[J] // this call's blocked entry, once it had to wait
+	var bc *blockedCall[J] // this call's blocked entry, once it had to wait
 	var cw ctxWaker
 	defer cw.stop()
 	n := 0
@@ -133,14 +135,14 @@ func (p *Pool[J]) queueJobs(ctx context.Context, l *lane[J], jobs []J, call stri
 				p.handOff(w) // under the lock: the call goes on with its next job
 			}
 		} else {
-			if pr == nil {
-				pr = p.producerLocked()
+			if bc == nil {
+				bc = p.blockedCallLocked()
 			}
-			err = p.waitAcceptedLocked(ctx, &cw, l, pr, job)
+			err = p.waitAcceptedLocked(ctx, &cw, l, bc, job)
 		}
 	}
-	if pr != nil {
-		p.recycleLocked(pr)
+	if bc != nil {
+		p.recycleLocked(bc)
 	}
 	switch {
 	case err == nil:
@@ -217,23 +219,23 @@ func (p *Pool[J]) workerForLocked(l *lane[J]) bool {
 	return (p.crew.idle.len() > 0 || p.crew.canStart()) && !p.state.paused && !l.benched
 }
 
-// waitAcceptedLocked offers job as blocked producer pr of lane l and waits,
+// waitAcceptedLocked offers job as blocked call bc of lane l and waits,
 // releasing mu, until a worker accepts it (nil), the pool closes
 // ([ErrClosed]) or l's group does (its closing error) or ctx ends (ctx.Err(), with the offer withdrawn). A job not
 // accepted counts as Rejected.
-func (p *Pool[J]) waitAcceptedLocked(ctx context.Context, cw *ctxWaker, l *lane[J], pr *producer[J], job J) error {
-	pr.job, pr.accepted = job, false
-	p.blockLocked(l, pr)
-	for !pr.accepted {
-		if p.state.closed || l.closed { // the closer took pr off l.blocked
+func (p *Pool[J]) waitAcceptedLocked(ctx context.Context, cw *ctxWaker, l *lane[J], bc *blockedCall[J], job J) error {
+	bc.job, bc.accepted = job, false
+	p.blockLocked(l, bc)
+	for !bc.accepted {
+		if p.state.closed || l.closed { // the closer took bc off l.blocked
 			p.countRejectedLocked(l, 1)
 			if p.state.closed {
 				return ErrClosed
 			}
 			return l.group.closeErr
 		}
-		if err := cw.wait(ctx, &pr.wake); err != nil {
-			p.withdrawLocked(l, pr)
+		if err := cw.wait(ctx, &bc.wake); err != nil {
+			p.withdrawLocked(l, bc)
 			p.countRejectedLocked(l, 1)
 			if g := l.group; g != nil {
 				g.changed.Broadcast() // Wait may be waiting for this call
@@ -249,32 +251,32 @@ func (p *Pool[J]) waitAcceptedLocked(ctx context.Context, cw *ctxWaker, l *lane[
 	return nil
 }
 
-// producerLocked returns a producer entry from the spare list, or a new one.
-func (p *Pool[J]) producerLocked() *producer[J] {
+// blockedCallLocked returns a blockedCall entry from the spare list, or a new one.
+func (p *Pool[J]) blockedCallLocked() *blockedCall[J] {
 	if n := len(p.in.spare); n > 0 {
-		pr := p.in.spare[n-1]
+		bc := p.in.spare[n-1]
 		p.in.spare = p.in.spare[:n-1]
-		return pr
+		return bc
 	}
-	pr := &producer[J]{}
-	pr.wake.L = p.locker()
-	return pr
+	bc := &blockedCall[J]{}
+	bc.wake.L = p.locker()
+	return bc
 }
 
-// recycleLocked returns a producer entry to the spare list. Once no call
+// recycleLocked returns a blockedCall entry to the spare list. Once no call
 // is blocked, a list grown beyond maxSpare by a burst of blocked calls is
 // cut back to maxSpare entries, so a long-lived pool does not keep one
 // entry per caller of its worst burst, as the lanes give back theirs.
-func (p *Pool[J]) recycleLocked(pr *producer[J]) {
+func (p *Pool[J]) recycleLocked(bc *blockedCall[J]) {
 	var zero J
-	pr.job = zero
-	p.in.spare = append(p.in.spare, pr)
+	bc.job = zero
+	p.in.spare = append(p.in.spare, bc)
 	if len(p.in.spare) > maxSpare && p.in.blockedCalls == 0 {
 		p.in.spare = slices.Clone(p.in.spare[:maxSpare])
 	}
 }
 
-// maxSpare is how many producer entries the spare list keeps once a burst
+// maxSpare is how many blockedCall entries the spare list keeps once a burst
 // of blocked calls is over.
 const maxSpare = 64
 
