@@ -53,14 +53,13 @@ const idleTicks = 4
 // started only while none is idle: a job that arrives then is handed to an
 // idle worker or to a new one.
 type crew[J Job] struct {
-	size     int                   // the most workers that may be started: set by New or the last Resize
-	started  int                   // worker goroutines started and not yet retired or exited
-	idle     ringQueue[*worker[J]] // parked workers: the longest idle at the front, the most recently parked at the back
-	timeout  time.Duration         // WithIdleTimeout: an idle worker exits after it; 0: never
-	ticks    uint64                // ticks of the idle timer so far
-	timer    *time.Timer           // the idle timer; nil until first armed
-	armed    bool                  // the idle timer will tick
-	handoffs uint64                // in a pool for I/O: jobs handed to a worker so far; every handSample-th is counted in handed
+	size    int                   // the most workers that may be started: set by New or the last Resize
+	started int                   // worker goroutines started and not yet retired or exited
+	idle    ringQueue[*worker[J]] // parked workers: the longest idle at the front, the most recently parked at the back
+	timeout time.Duration         // WithIdleTimeout: an idle worker exits after it; 0: never
+	ticks   uint64                // ticks of the idle timer so far
+	timer   *time.Timer           // the idle timer; nil until first armed
+	armed   bool                  // the idle timer will tick
 
 	// handed counts, in a pool for I/O (one whose lock spins, see acquire),
 	// one in handSample of the workers handed a job or started for one
@@ -104,7 +103,7 @@ func (p *Pool[J]) handWorkerLocked() *worker[J] {
 	}
 	w.assigned = true
 	if p.spin.Load() {
-		if p.crew.handoffs++; p.crew.handoffs%handSample == 0 {
+		if p.c.queued%handSample == 0 { // see handSample
 			w.counted = true
 			p.crew.handed.Add(1)
 		}
@@ -137,7 +136,11 @@ func (p *Pool[J]) yieldIfAhead() {
 	}
 }
 
-// handSample is how many handoffs there are to one counted in handed.
+// handSample is how many handoffs there are to one counted in handed: a
+// job handed over as it is accepted (assignLocked) is counted if its
+// number, Stats.Queued once it is accepted, divides by handSample. (A
+// dispatchLocked, which starts waiting jobs after a Resume or a grow,
+// counts all or none of them: the yield comes a little early or late.)
 // handed is a count that the workers change without the lock: counting
 // every handoff, the cache line it is on went back and forth between the
 // producers and the workers twice a job, 9 % of the CPU time with 1,000
