@@ -2,7 +2,6 @@ package workerpool_test
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -82,7 +81,7 @@ func leftBehindRound(t *testing.T, workers, buf, round int) {
 	_, done := p.GetFinishedWait() // the pool keeps no finished jobs: this waits for its end
 	require.True(t, done)
 	s := p.Stats()
-	require.Equal(t, accepted.Load(), s.Queued, fmt.Sprintf("round %d", round))
+	require.Equal(t, accepted.Load(), s.Queued, "round %d", round)
 	require.Equal(t, ran.Load(), s.Completed, "round %d: each job that ran is completed once", round)
 	require.Equal(t, s.Queued, s.Completed+s.Skipped, "round %d: every accepted job completed or skipped", round)
 	require.Zero(t, s.Running+s.Waiting, "round %d", round)
