@@ -59,10 +59,10 @@ const (
 // readings with no park between them, and a park brings it back to at most
 // firstCheckEvery.
 type sliceClock struct {
+	untilRead int       // jobs until the next reading (first: the one field every job touches)
+	every     int       // jobs between readings, 1 to maxCheckEvery, adapted to the jobs' lengths; 0: firstCheckEvery
 	start     time.Time // when the slice started; zero: not started
 	last      time.Time // the previous reading
-	untilRead int       // jobs until the next reading
-	every     int       // jobs between readings, 1 to maxCheckEvery, adapted to the jobs' lengths; 0: firstCheckEvery
 }
 
 // used reports whether the slice d is used up, counting one job; it reads

@@ -9,38 +9,50 @@ import (
 )
 
 // A worker is the state of one worker goroutine. The fields from job to
-// holding are guarded by the pool's mu while others can reach the worker:
+// mayLeave are guarded by the pool's mu while others can reach the worker:
 // while it is parked in the crew's idle list (a job can be handed to it, a
 // shrink or the idle timeout can retire it, Close can unpark it) or held by
 // the finished queue (a retrieval releases it). Whoever takes it off that
 // list wakes it where it waits (wake, handOff, release), after which its own
 // goroutine owns them again.
+//
+// What a job touches comes first, in the first three cache lines of the
+// 320 bytes the allocator gives a worker whose job is a pointer, a func or
+// an interface (a multiple of 64, so such a worker starts on a line; see
+// TestWorker_FitsItsSizeClass): a worker of a pool for I/O often wakes after its job
+// slept, with these lines gone from the processor's caches. Measured on 2
+// cores, 200,000 workers, 1,000,000 tasks sleeping 10 ms, against the
+// fields in the order of their meaning (336 bytes, 5 to 6 lines touched
+// per job): 0.92-0.95× the time with 1, 100 and 1,000,000 submitting
+// goroutines, every one of 6 interleaved rounds faster.
 type worker[J Job] struct {
-	park      parker        // where the goroutine waits while parked in idle, in a pool for I/O (onParker)
-	hold      sync.Cond     // L is the pool's mu; where it waits while held, or parked in a small pool (it goes on under the lock)
-	onParker  bool          // while parked: it waits on park, not on hold (see parkLocked)
 	job       J             // the job in hand: handed over, running, or returned and not yet completed
 	lane      *lane[J]      // job's lane: its group, or the pool's own
-	started   time.Duration // with timings: when job was counted Running, since the pool's epoch
-	parked    bool          // in the crew's idle list
+	nextLeft  *worker[J]    // the next worker on the pool's left list, while w is on it (see lockOrLeave)
 	idleSince uint64        // while parked: the idle timer's tick count when it parked
+	started   time.Duration // with timings: when job was counted Running, since the pool's epoch
+	onParker  bool          // while parked: it waits on park, not on hold (see parkLocked)
+	parked    bool          // in the crew's idle list
 	assigned  bool          // job was handed over (counted Running) while it was parked, or before it started; it has not picked it up yet
 	retired   bool          // taken off idle by a shrink or the idle timeout (no longer counted started): the goroutine exits
 	holding   bool          // held by the finished queue: job is counted Finished, waiting for room there
 	fresh     bool          // counted started, its goroutine not started yet (see handOff)
 	counted   bool          // assigned, and counted in the crew's handed (see handWorkerLocked); cleared by pickUp
-	nextLeft  *worker[J]    // the next worker on the pool's left list, while w is on it (see lockOrLeave)
 	mayLeave  bool          // w may leave job's completion to the lock's holder (see mayLeaveLocked)
 
-	// Owned by the worker goroutine (and the replacement it starts after a
-	// runtime.Goexit); never touched by others.
-	slice     sliceClock // how long it has run jobs since it last parked or yielded
-	running   bool       // job's Run was called and has not returned
-	returned  bool       // job's Run returned (or panicked, or called Goexit): completeLocked is due
-	panicked  bool       // job panicked; the panic handler has run
-	err       error      // job's failure: its Err(), or a *PanicError
-	recovered any        // the panic value, between the recovery and the panic handler
-	stack     []byte     // the panicking goroutine's stack, likewise
+	// From here on, owned by the worker goroutine (and the replacement it
+	// starts after a runtime.Goexit) and never touched by others, but for
+	// park and hold, which are how others wake it.
+	running  bool       // job's Run was called and has not returned
+	returned bool       // job's Run returned (or panicked, or called Goexit): completeLocked is due
+	panicked bool       // job panicked; the panic handler has run
+	park     parker     // where the goroutine waits while parked in idle, in a pool for I/O (onParker)
+	err      error      // job's failure: its Err(), or a *PanicError
+	slice    sliceClock // how long it has run jobs since it last parked or yielded
+	hold     sync.Cond  // L is the pool's mu; where it waits while held, or parked in a small pool (it goes on under the lock)
+
+	recovered any    // the panic value, between the recovery and the panic handler
+	stack     []byte // the panicking goroutine's stack, likewise
 }
 
 // work is the body of a worker goroutine. runJobs runs the jobs; work stays
