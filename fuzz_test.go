@@ -119,10 +119,6 @@ func (s *fuzzScript) usesGroups() bool {
 	return false
 }
 
-// forIOWorkers is how many workers a pool may have before it is a pool
-// for I/O (more than 4 per processor).
-func forIOWorkers() int { return 4 * runtime.GOMAXPROCS(0) }
-
 func decodeScript(data []byte) *fuzzScript {
 	if len(data) < 3 {
 		return nil

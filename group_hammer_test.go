@@ -158,7 +158,7 @@ func produceInGroups(t testing.TB, p *workerpool.Pool[*hammerJob], jobs []*hamme
 // most once, and that the groups' totals plus the pool's own jobs equal the
 // pool's totals.
 func TestGroup_Hammer(t *testing.T) {
-	forIO := 4*runtime.GOMAXPROCS(0) + 4 // untimed (see groupHammer): its workers leave completions to the lock's holder
+	forIO := forIOWorkers() + 4 // untimed (see groupHammer): its workers leave completions to the lock's holder
 	for _, tt := range []struct{ workers, buf int }{{1, 0}, {2, 1}, {4, 16}, {8, 128}, {forIO, 0}, {forIO, 16}} {
 		t.Run(fmt.Sprintf("workers=%d/buf=%d", tt.workers, tt.buf), func(t *testing.T) {
 			groupHammer(t, tt.workers, tt.buf, 300)
@@ -171,7 +171,7 @@ func TestGroup_Hammer(t *testing.T) {
 func groupHammer(t testing.TB, workers, buf, perProducer int) (ran, skipped uint64) {
 	ignorePanics := workerpool.WithPanicHandler(func(workerpool.Job, any, []byte) {})
 	opts := []workerpool.Option{ignorePanics, workerpool.WithIdleTimeout(time.Millisecond)}
-	timed := workers <= 4*runtime.GOMAXPROCS(0) // a pool for I/O is not, so that its completions can be left to the lock's holder
+	timed := workers <= forIOWorkers() // a pool for I/O is not, so that its completions can be left to the lock's holder
 	if timed {
 		opts = append(opts, workerpool.WithTimings())
 	}

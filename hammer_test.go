@@ -237,7 +237,7 @@ func sample(t *testing.T, p *workerpool.Pool[*hammerJob], buf int, queueFinished
 // their jobs' completions to the lock's holder, which a timed pool never
 // lets them do (see lockOrLeave), when it keeps no finished jobs.
 func TestHammer(t *testing.T) {
-	forIO := 4*runtime.GOMAXPROCS(0) + 4
+	forIO := forIOWorkers() + 4
 	configs := []struct {
 		workers, buf int
 		timed        bool

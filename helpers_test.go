@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -75,6 +76,12 @@ func (j *panicJob) Run() {
 	j.runs.Add(1)
 	panic(j.value)
 }
+
+// forIOWorkers is how many workers a pool may have before it is a pool
+// for I/O (more than 4 per processor): its lock yields, its idle workers
+// park on parkers of their own, and an untimed one's workers may leave
+// their jobs' completions to the lock's holder.
+func forIOWorkers() int { return 4 * runtime.GOMAXPROCS(0) }
 
 // newPool is New that fails the test on error.
 func newPool[J workerpool.Job](t testing.TB, workers, bufferSize int, queueFinished bool, opts ...workerpool.Option) *workerpool.Pool[J] {

@@ -3,7 +3,6 @@ package workerpool_test
 import (
 	"context"
 	"math/rand/v2"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,10 +20,9 @@ import (
 // calls, Close and Stop, each end with every accepted job completed or
 // skipped, exactly once. In a bubble, a completion left behind is a
 // deadlock at once (the worker waits on its parker, and GetFinishedWait
-// for the pool's end),
-// not a hang until the test's timeout.
+// for the pool's end), not a hang until the test's timeout.
 func TestPoolForIO_NoCompletionIsLeftBehind(t *testing.T) {
-	workers := 4*runtime.GOMAXPROCS(0) + 1 // one more than a pool sized to the machine may have
+	workers := forIOWorkers() + 1 // one more than a pool sized to the machine may have
 	for round := range 3000 {
 		synctest.Test(t, func(t *testing.T) {
 			leftBehindRound(t, workers+rand.IntN(4), rand.IntN(2), round)
