@@ -36,6 +36,7 @@ func TestRegression_PanicNilUnderPanicnil1CountedOnce(t *testing.T) {
 		assert.Equal(t, 1, calls, "the panic handler is called once")
 		assert.Nil(t, got, "under panicnil=1 the recovered value is nil")
 		assert.Equal(t, 1, ran, "the job behind it runs once")
+		synctest.Wait() // a worker idle when Close came exits after the pool is done
 		assert.Equal(t, workerpool.Stats{Workers: 1, Queued: 2, Completed: 2, Retrieved: 2, Failed: 1, Panicked: 1}, p.Stats())
 	})
 }
