@@ -102,11 +102,9 @@ func (p *Pool[J]) handWorkerLocked() *worker[J] {
 		p.crew.started++
 	}
 	w.assigned = true
-	if p.spin.Load() {
-		if p.c.queued%handSample == 0 { // see handSample
-			w.counted = true
-			p.crew.handed.Add(1)
-		}
+	if p.spin.Load() && p.c.queued%handSample == 0 { // see handSample
+		w.counted = true
+		p.crew.handed.Add(1)
 	}
 	return w
 }

@@ -19,8 +19,8 @@ import (
 // What a job touches comes first, in the first three cache lines of the
 // 320 bytes the allocator gives a worker whose job is a pointer, a func or
 // an interface (a multiple of 64, so such a worker starts on a line; see
-// TestWorker_FitsItsSizeClass): a worker of a pool for I/O often wakes after its job
-// slept, with these lines gone from the processor's caches. Measured on 2
+// TestWorker_FitsItsSizeClass): a worker of a pool for I/O often wakes
+// after its job slept, with these lines gone from the processor's caches. Measured on 2
 // cores, 200,000 workers, 1,000,000 tasks sleeping 10 ms, against the
 // fields in the order of their meaning (336 bytes, 5 to 6 lines touched
 // per job): 0.92-0.95× the time with 1, 100 and 1,000,000 submitting
@@ -34,7 +34,7 @@ type worker[J Job] struct {
 	onParker  bool          // while parked: it waits on park, not on hold (see parkLocked)
 	parked    bool          // in the crew's idle list
 	assigned  bool          // job was handed over (counted Running) while it was parked, or before it started; it has not picked it up yet
-	retired   bool          // taken off idle by a shrink or the idle timeout (no longer counted started): the goroutine exits
+	retired   bool          // no longer counted started, the goroutine exits: taken off idle by a shrink or the idle timeout, or told to exit by the holder that completed its job (completeLeftLocked)
 	holding   bool          // held by the finished queue: job is counted Finished, waiting for room there
 	fresh     bool          // counted started, its goroutine not started yet (see handOff)
 	counted   bool          // assigned, and counted in the crew's handed (see handWorkerLocked); cleared by pickUp
