@@ -1,6 +1,7 @@
 package workerpool
 
 import (
+	"runtime"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -163,6 +164,60 @@ func TestSlice_LongJobsAfterABurstOfTinyOnes(t *testing.T) {
 		firstYield() // no park: up to maxCheckEvery long jobs until the next reading
 		if n := firstYield(); n != 1 {
 			t.Errorf("once a reading saw the long jobs, %d ran before the next yield, want 1", n)
+		}
+	})
+}
+
+// Regression: a worker of a pool for I/O that left its job's completion to
+// the lock's holder, and was handed its next job before it waited on its
+// parker, went on without ever giving its processor up, yet its slice
+// started again, and the next job ran with no look at the slice: a stream
+// of such handoffs never yielded. Only a wait that blocked is a park now;
+// a wake that came first leaves the slice going, counting the job.
+func TestSlice_AWakeBeforeTheWaitIsNoPark(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const d = time.Millisecond
+		p, err := New[JobFunc](4*runtime.GOMAXPROCS(0)+1, 0, false, WithTimeSlice(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Stop()
+		w := &worker[JobFunc]{}
+		w.park.ready.L = &w.park.mu
+		w.slice.parked()
+		for range 2 * firstCheckEvery { // 16 jobs of d/32: the slice has started, and is half used
+			time.Sleep(d / 32)
+			if w.slice.used(d) {
+				t.Fatal("slice used up before d")
+			}
+		}
+		start := w.slice.start
+		if start.IsZero() {
+			t.Fatal("the slice has not started after 16 jobs")
+		}
+
+		// The holder hands w its next job before w waits.
+		w.assigned = true
+		w.park.wake()
+		if !p.waitHanded(w) {
+			t.Fatal("waitHanded reported no job handed")
+		}
+		if w.slice.start != start {
+			t.Errorf("a wake before the wait restarted the slice (start %v, want %v)", w.slice.start, start)
+		}
+
+		// Handed while it waits: it blocked, gave its processor up, and the
+		// slice starts again at the next reading.
+		done := make(chan bool)
+		go func() { done <- p.waitHanded(w) }()
+		synctest.Wait()
+		w.assigned = true
+		w.park.wake()
+		if !<-done {
+			t.Fatal("waitHanded reported no job handed")
+		}
+		if !w.slice.start.IsZero() {
+			t.Errorf("after a wait that blocked the slice goes on from %v, want a new one", w.slice.start)
 		}
 	})
 }

@@ -166,12 +166,10 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 		default:
 			starved := p.starvedLocked()
 			p.unlock()
-			switch { // let others run: outside the lock, between jobs
-			case starved: // the slice goes on: this yield is for the producers
-				runtime.Gosched()
-			case w.slice.used(p.cfg.timeSlice):
-				runtime.Gosched()
-				w.slice.resumed()
+			if starved { // let others run: outside the lock, between jobs
+				runtime.Gosched() // the slice goes on: this yield is for the producers
+			} else {
+				p.yieldIfSliceUsed(w)
 			}
 		}
 		for { // until w holds the lock
@@ -193,15 +191,30 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 // it is parked in idle (or its job's completion is left to the lock's
 // holder, see lockOrLeave): until a job is handed to it (it reports true,
 // the job counted Running, to run without retaking the lock), or it is
-// retired, or Close or Stop unparks it (it reports false).
+// retired, or Close or Stop unparks it (it reports false). Its slice
+// starts again only if it blocked: a wake that came first (the holder
+// handed it the next job before it waited) left it on its processor, so
+// the slice goes on, counting the job, and it yields here if the slice is
+// used up, as between any two jobs.
 func (p *Pool[J]) waitHanded(w *worker[J]) bool {
-	w.park.wait() // parked in idle: a job handed over, a retirement, Close or Stop wakes w
-	w.slice.parked()
+	if w.park.wait() { // parked in idle: a job handed over, a retirement, Close or Stop wakes w
+		w.slice.parked()
+	}
 	if !w.assigned {
 		return false
 	}
 	p.pickUp(w)
+	p.yieldIfSliceUsed(w)
 	return true
+}
+
+// yieldIfSliceUsed yields w's processor, outside the pool's lock, if w's
+// time slice is used up (counting the job it is about to run).
+func (p *Pool[J]) yieldIfSliceUsed(w *worker[J]) {
+	if w.slice.used(p.cfg.timeSlice) {
+		runtime.Gosched()
+		w.slice.resumed()
+	}
 }
 
 // A step is what a worker does next.
@@ -374,14 +387,16 @@ type parker struct {
 }
 
 // wait blocks until wake is called, or returns at once if it was called
-// since the last wait.
-func (k *parker) wait() {
+// since the last wait. It reports whether it blocked.
+func (k *parker) wait() (blocked bool) {
 	k.mu.Lock()
 	for !k.woken {
 		k.ready.Wait()
+		blocked = true
 	}
 	k.woken = false
 	k.mu.Unlock()
+	return blocked
 }
 
 // wake lets the goroutine waiting in wait go on.
