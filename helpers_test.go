@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -144,6 +145,16 @@ func goDo(f func()) *atomic.Bool {
 		returned.Store(true)
 	}()
 	return &returned
+}
+
+// exitedStats returns the Stats of p, a done pool, once its worker
+// goroutines have exited: a worker parked when Close came, or released by
+// it, exits a moment after the pool is done, and Live is 0 only then (see
+// GetFinished). Call it in a synctest bubble: it waits until every other
+// goroutine of the bubble is blocked or gone.
+func exitedStats[J workerpool.Job](p *workerpool.Pool[J]) workerpool.Stats {
+	synctest.Wait()
+	return p.Stats()
 }
 
 // requireDone waits until p is done (GetFinishedWait reports it) and fails
