@@ -35,13 +35,21 @@ type blockedCall[J Job] struct {
 // releasing mu, until a worker accepts it, l or the pool closes, or ctx ends.
 func (p *Pool[J]) queue(ctx context.Context, l *lane[J], job J) error {
 	nilJob := isNil(job)
-	p.lock()
+	if p.plainLock() { // lock, spelled out (see lock)
+		p.mu.Lock()
+	} else {
+		p.lockSlow()
+	}
 	// The common case first: nothing to refuse the job for (refuseLocked's
 	// own predicate), and a worker or room in the intake to take it.
 	if !nilJob && p.plainlyOpenLocked(l) {
 		if ok, w := p.acceptLocked(l, job); ok {
-			p.unlock()
-			p.letRun(w)
+			p.completeLeftBefore() // unlock, spelled out
+			p.mu.Unlock()
+			p.completeLeftAfter()
+			if w != nil {
+				p.letRun(w)
+			}
 			return nil
 		}
 	}
@@ -62,18 +70,18 @@ func (p *Pool[J]) queue(ctx context.Context, l *lane[J], job J) error {
 		}
 	}
 	p.unlock()
-	p.letRun(w)
+	if w != nil {
+		p.letRun(w)
+	}
 	return err
 }
 
-// letRun lets w, if not nil, run the job acceptLocked handed it: it is
-// called after the unlock, so that the wake-up stays out of the critical
-// section, and the caller yields if it is far ahead of the workers.
+// letRun lets w run the job acceptLocked handed it: it is called after
+// the unlock, so that the wake-up stays out of the critical section, and
+// the caller yields if it is far ahead of the workers.
 func (p *Pool[J]) letRun(w *worker[J]) {
-	if w != nil {
-		p.handOff(w)
-		p.yieldIfAhead()
-	}
+	p.handOff(w)
+	p.yieldIfAhead()
 }
 
 // queueContext is QueueJobContext: an already-ended ctx refuses at once.
@@ -106,7 +114,9 @@ func (p *Pool[J]) tryQueue(l *lane[J], job J) error {
 		}
 	}
 	p.unlock()
-	p.letRun(w)
+	if w != nil {
+		p.letRun(w)
+	}
 	return err
 }
 

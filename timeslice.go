@@ -75,6 +75,12 @@ func (s *sliceClock) used(d time.Duration) bool {
 	if s.untilRead--; s.untilRead > 0 {
 		return false
 	}
+	return s.read(d)
+}
+
+// read is used's clock reading, every s.every jobs: it adapts every, and
+// reports whether the slice d is used up.
+func (s *sliceClock) read(d time.Duration) bool {
 	now := time.Now()
 	if s.start.IsZero() {
 		s.start, s.last = now, now

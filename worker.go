@@ -165,17 +165,28 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 			return false
 		default:
 			starved := p.starvedLocked()
-			p.unlock()
-			if starved { // let others run: outside the lock, between jobs
-				runtime.Gosched() // the slice goes on: this yield is for the producers
-			} else {
-				p.yieldIfSliceUsed(w)
+			p.completeLeftBefore() // unlock, spelled out (see lock)
+			p.mu.Unlock()
+			p.completeLeftAfter()
+			switch { // let others run: outside the lock, between jobs
+			case starved: // the slice goes on: this yield is for the producers
+				runtime.Gosched()
+			case w.slice.used(p.cfg.timeSlice):
+				p.yieldSlice(w)
 			}
 		}
 		for { // until w holds the lock
 			w.running = true
 			w.err = p.runJob(w) // a panic in Err counts as the job's
 			w.running, w.returned = false, true
+			if !w.mayLeave {
+				if p.plainLock() { // lock, spelled out (see lock)
+					p.mu.Lock()
+				} else {
+					p.lockSlow()
+				}
+				break
+			}
 			if p.lockOrLeave(w) {
 				break
 			}
@@ -204,17 +215,17 @@ func (p *Pool[J]) waitHanded(w *worker[J]) bool {
 		return false
 	}
 	p.pickUp(w)
-	p.yieldIfSliceUsed(w)
+	if w.slice.used(p.cfg.timeSlice) {
+		p.yieldSlice(w)
+	}
 	return true
 }
 
-// yieldIfSliceUsed yields w's processor, outside the pool's lock, if w's
-// time slice is used up (counting the job it is about to run).
-func (p *Pool[J]) yieldIfSliceUsed(w *worker[J]) {
-	if w.slice.used(p.cfg.timeSlice) {
-		runtime.Gosched()
-		w.slice.resumed()
-	}
+// yieldSlice yields w's processor, outside the pool's lock: its time slice
+// is used up. The next slice starts when it is back.
+func (p *Pool[J]) yieldSlice(w *worker[J]) {
+	runtime.Gosched()
+	w.slice.resumed()
 }
 
 // A step is what a worker does next.
