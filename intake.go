@@ -245,6 +245,13 @@ func (p *Pool[J]) startableLocked() bool {
 // refillLocked fills free intake slots from the blocked calls: the one a
 // started job freed, or those a group's stop freed.
 func (p *Pool[J]) refillLocked() {
+	if p.in.blockedCalls > p.in.benchedCalls { // inlined: most jobs find no call blocked
+		p.admitLocked()
+	}
+}
+
+// admitLocked is refillLocked's loop, with a call blocked.
+func (p *Pool[J]) admitLocked() {
 	for p.in.blockedCalls > p.in.benchedCalls && p.in.waiting < p.cfg.bufferSize {
 		p.pushLocked(p.acceptBlockedLocked())
 	}

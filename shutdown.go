@@ -124,11 +124,16 @@ func (p *Pool[J]) closeLocked() {
 // settleLocked wakes WaitIdle callers once no job waits or runs, and ends
 // the pool if it is also closed.
 func (p *Pool[J]) settleLocked() {
-	if p.idleLocked() {
-		p.state.isIdle.Broadcast()
-		if p.state.closed {
-			p.endLocked()
-		}
+	if p.in.waiting == 0 && p.c.running == 0 { // idleLocked, inlined: most completions leave a job waiting or running
+		p.settledLocked()
+	}
+}
+
+// settledLocked is settleLocked once no job waits or runs.
+func (p *Pool[J]) settledLocked() {
+	p.state.isIdle.Broadcast()
+	if p.state.closed {
+		p.endLocked()
 	}
 }
 
