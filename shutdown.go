@@ -124,7 +124,7 @@ func (p *Pool[J]) closeLocked() {
 // settleLocked wakes WaitIdle callers once no job waits or runs, and ends
 // the pool if it is also closed.
 func (p *Pool[J]) settleLocked() {
-	if p.in.waiting == 0 && p.c.running == 0 { // idleLocked, inlined: most completions leave a job waiting or running
+	if p.in.waiting == 0 && p.c.running == 0 { // idleLocked, spelled out so that this inlines: most completions leave a job waiting or running
 		p.settledLocked()
 	}
 }

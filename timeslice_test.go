@@ -177,7 +177,7 @@ func TestSlice_LongJobsAfterABurstOfTinyOnes(t *testing.T) {
 func TestSlice_AWakeBeforeTheWaitIsNoPark(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const d = time.Millisecond
-		p, err := New[JobFunc](4*runtime.GOMAXPROCS(0)+1, 0, false, WithTimeSlice(d))
+		p, err := New[JobFunc](spinAbove*runtime.GOMAXPROCS(0)+1, 0, false, WithTimeSlice(d)) // a pool for I/O
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -199,11 +199,15 @@ func TestSlice_AWakeBeforeTheWaitIsNoPark(t *testing.T) {
 		// The holder hands w its next job before w waits.
 		w.assigned = true
 		w.park.wake()
+		untilRead := w.slice.untilRead
 		if !p.waitHanded(w) {
 			t.Fatal("waitHanded reported no job handed")
 		}
 		if w.slice.start != start {
 			t.Errorf("a wake before the wait restarted the slice (start %v, want %v)", w.slice.start, start)
+		}
+		if w.slice.untilRead != untilRead-1 {
+			t.Errorf("the handed job was not counted in the slice (%d jobs to the next reading, want %d)", w.slice.untilRead, untilRead-1)
 		}
 
 		// Handed while it waits: it blocked, gave its processor up, and the
