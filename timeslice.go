@@ -1,6 +1,7 @@
 package workerpool
 
 import (
+	"runtime"
 	"time"
 )
 
@@ -67,7 +68,7 @@ type sliceClock struct {
 
 // used reports whether the slice d is used up, counting one job; it reads
 // the clock only every s.every jobs. d == 0: never. When it reports true
-// the caller yields, then calls resumed.
+// the caller calls yield.
 func (s *sliceClock) used(d time.Duration) bool {
 	if d == 0 {
 		return false
@@ -99,6 +100,14 @@ func (s *sliceClock) read(d time.Duration) bool {
 	}
 	s.last, s.untilRead = now, s.every
 	return now.Sub(s.start) >= d
+}
+
+// yield gives the worker's processor up, outside the pool's lock, once
+// used reported the slice used up, and starts the next slice when the
+// worker is back.
+func (s *sliceClock) yield() {
+	runtime.Gosched()
+	s.resumed()
 }
 
 // resumed starts the next slice now: the worker is back from the yield

@@ -172,7 +172,7 @@ func (p *Pool[J]) runJobs(w *worker[J]) (panicked bool) {
 			case starved: // the slice goes on: this yield is for the producers
 				runtime.Gosched()
 			case w.slice.used(p.cfg.timeSlice):
-				p.yieldSlice(w)
+				w.slice.yield()
 			}
 		}
 		for { // until w holds the lock
@@ -216,16 +216,9 @@ func (p *Pool[J]) waitHanded(w *worker[J]) bool {
 	}
 	p.pickUp(w)
 	if w.slice.used(p.cfg.timeSlice) {
-		p.yieldSlice(w)
+		w.slice.yield()
 	}
 	return true
-}
-
-// yieldSlice yields w's processor, outside the pool's lock: its time slice
-// is used up. The next slice starts when it is back.
-func (p *Pool[J]) yieldSlice(w *worker[J]) {
-	runtime.Gosched()
-	w.slice.resumed()
 }
 
 // A step is what a worker does next.
